@@ -1,0 +1,68 @@
+/**
+ * Every Kubernetes name, path and port that the SP configuration relies on, in one place: the
+ * Services are named from here and the containers' env (which fills the `${…}` placeholders in
+ * `confs/`) is set from here, so DNS names and configuration cannot drift apart.
+ */
+
+/** Product home inside the SP 4.4.0 images. */
+export const productHome = "/home/wso2carbon/wso2sp-4.4.0";
+
+/** The image's entry script copies these two trees over the product home before start. */
+export const configVolumeRoot = "/home/wso2carbon/wso2-config-volume";
+export const artifactVolumeRoot = "/home/wso2carbon/wso2-artifact-volume";
+
+/** Where both managers read the Siddhi apps users drop on the shared NFS export. */
+export const siddhiFilesMountPath = `${productHome}/deployment/siddhi-files/`;
+
+/** `wso2carbon:wso2`, the user and group of every SP image. */
+export const spUserId = 802;
+
+export const serviceAccountName = "wso2svc-account";
+export const pullSecretName = "wso2creds";
+export const subscriptionRegistry = "docker.wso2.com";
+export const credentialsSecretName = "wso2sp-credentials";
+
+/** Claims that SP nodes and MySQL mount. */
+export const siddhiFilesClaimName = "sp-mgt-volume-claim";
+export const mysqlDataClaimName = "sp-rdbms-volume-claim";
+
+/** Service names of the SP nodes: the managers' names are also their NODE_IDs. */
+export const nodeServiceNames = {
+    manager1: "wso2sp-manager-1",
+    manager2: "wso2sp-manager-2",
+    worker: "wso2sp-worker",
+    receiver: "wso2sp-receiver",
+    dashboard: "wso2sp-dashboard",
+} as const;
+
+/** The managers' HTTPS ports (their NODE_PORTs), which workers register with. */
+export const managerPorts = { manager1: 9543, manager2: 9544 } as const;
+
+/** Service names and ports of the in-cluster (evaluation) dependencies. */
+export const mysqlServiceName = "sp-rdbms";
+export const mysqlPort = 3306;
+export const kafkaServiceName = "kafka-service";
+export const kafkaPort = 9092;
+export const zookeeperServiceNames = ["zoo1", "zoo2", "zoo3"] as const;
+export const zookeeperPorts = { client: 2181, follower: 2888, election: 3888 } as const;
+
+/** Databases the SP configuration names (`confs/`) and the in-cluster MySQL creates. */
+export const databaseNames = { management: "SP_MGT_DB", workerState: "SP_WORKER_STATE_DB" } as const;
+
+/** Keys of the credentials Secret; containers read them only through `secretKeyRef`. */
+export const credentialKeys = {
+    databasePassword: "database-password",
+    mysqlRootPassword: "mysql-root-password",
+    adminPassword: "admin-password",
+    /** The SP local user store keeps passwords base64-encoded. */
+    adminPasswordBase64: "admin-password-base64",
+} as const;
+
+/** The SP administrator, whose password comes from the credentials Secret. */
+export const adminUsername = "admin";
+
+/** Labels shared by every object of the deployment. */
+export const commonLabels = {
+    "app.kubernetes.io/part-of": "wso2-sp",
+    "app.kubernetes.io/managed-by": "pulumi",
+} as const;

@@ -1,0 +1,155 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { ConfNode } from "./confs";
+import { adminUsername, credentialKeys, credentialsSecretName, managerPorts, nodeServiceNames } from "./names";
+import type { NodeKind, Settings } from "./settings";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/** A TCP endpoint an SP pod waits for before it starts; any one of `addresses` will do. */
+export interface Dependency {
+    /** What the log line and the init container are named after: database, zookeeper, kafka, manager. */
+    name: string;
+    /** `host:port` addresses. */
+    addresses: string[];
+}
+
+/** Where SP finds the database, Kafka and ZooKeeper, in-cluster or external. */
+export interface Endpoints {
+    database: { host: string; port: number; username: string };
+    kafkaBootstrapServers: string;
+    zookeeperConnect: string;
+}
+
+/** One SP node as data: the SpNode component builds every node from one of these. */
+export interface SpNodeSpec {
+    /** Deployment and Service name, which the SP configuration uses as DNS name. */
+    name: string;
+    /** The kind that settings (memory, additional volumes) refer to. */
+    kind: NodeKind;
+    /** The `confs/` tree the node mounts: the receiver is a worker. */
+    confs: ConfNode;
+    /** Repository name of the image, without registry and tag. */
+    imageName: string;
+    replicas: number;
+    /** The node's own HTTPS port: probes check it. */
+    nodePort: number;
+    containerPorts: number[];
+    servicePorts: number[];
+    env: EnvVar[];
+    /** Ingress host; "" for none. */
+    ingressHost: string;
+    /** Whether two pods of this node must never run side by side (it has one identity). */
+    singleton: boolean;
+    dependsOn: Dependency[];
+}
+
+const workerPorts = [9090, 9443, 9543, 9544, 9711, 9611, 7711, 7611, 7070, 7443];
+const managerBasePorts = [9090, 9711, 9611, 7711, 7611];
+
+const literal = (name: string, value: string | number): EnvVar => ({ name, value: String(value) });
+const fromSecret = (name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: credentialsSecretName, key } } });
+const fromPod = (name: string, fieldPath: string): EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+/**
+ * The five SP nodes of the pattern (PATTERN.md, "Nodes"). Every `${NAME}` placeholder in `confs/`
+ * is set here from the same names the Services get.
+ */
+export function spNodeSpecs(settings: Settings, endpoints: Endpoints): SpNodeSpec[] {
+    const admin = [literal("ADMIN_USERNAME", adminUsername), fromSecret("ADMIN_PASSWORD", credentialKeys.adminPassword), fromSecret("ADMIN_PASSWORD_BASE64", credentialKeys.adminPasswordBase64)];
+    const database = [
+        literal("DATABASE_HOST", endpoints.database.host),
+        literal("DATABASE_PORT", endpoints.database.port),
+        literal("DATABASE_USERNAME", endpoints.database.username),
+        fromSecret("DATABASE_PASSWORD", credentialKeys.databasePassword),
+    ];
+    const managers = [
+        literal("MANAGER_1_HOST", nodeServiceNames.manager1),
+        literal("MANAGER_1_PORT", managerPorts.manager1),
+        literal("MANAGER_2_HOST", nodeServiceNames.manager2),
+        literal("MANAGER_2_PORT", managerPorts.manager2),
+    ];
+    const databaseDependency = { name: "database", addresses: [`${endpoints.database.host}:${endpoints.database.port}`] };
+    const managerDependency = {
+        name: "manager",
+        addresses: [`${nodeServiceNames.manager1}:${managerPorts.manager1}`, `${nodeServiceNames.manager2}:${managerPorts.manager2}`],
+    };
+
+    const manager = (id: keyof typeof managerPorts, offset: number, ingressHost: string): SpNodeSpec => ({
+        name: nodeServiceNames[id],
+        kind: "manager",
+        confs: "manager",
+        imageName: "wso2sp-manager",
+        replicas: 1,
+        nodePort: managerPorts[id],
+        containerPorts: [...managerBasePorts, managerPorts[id]],
+        servicePorts: [9090, managerPorts[id]],
+        env: [
+            literal("WSO2_SERVER_PROFILE", "manager"),
+            literal("OFFSET", offset),
+            literal("NODE_ID", nodeServiceNames[id]),
+            literal("NODE_PORT", managerPorts[id]),
+            fromPod("NODE_IP", "status.podIP"),
+            ...admin,
+            ...database,
+            literal("KAFKA_BOOTSTRAP_SERVERS", endpoints.kafkaBootstrapServers),
+            literal("ZOOKEEPER_CONNECT", endpoints.zookeeperConnect),
+        ],
+        ingressHost,
+        singleton: true,
+        dependsOn: [
+            databaseDependency,
+            { name: "zookeeper", addresses: endpoints.zookeeperConnect.split(",") },
+            { name: "kafka", addresses: endpoints.kafkaBootstrapServers.split(",") },
+        ],
+    });
+
+    const worker = (receiver: boolean): SpNodeSpec => {
+        const nodePort = receiver ? 9444 : 9443;
+        return {
+            name: receiver ? nodeServiceNames.receiver : nodeServiceNames.worker,
+            kind: receiver ? "receiver" : "worker",
+            confs: "worker",
+            imageName: "wso2sp-worker",
+            replicas: receiver ? 1 : settings.workers,
+            nodePort,
+            containerPorts: receiver ? [...workerPorts, 9444] : workerPorts,
+            servicePorts: receiver ? [9090, 9444, 9544] : [9090, 9543, 9544, 7070, 7443],
+            env: [
+                literal("WSO2_SERVER_PROFILE", "worker"),
+                literal("OFFSET", receiver ? 1 : 0),
+                literal("RECEIVER_NODE", String(receiver)),
+                literal("NODE_PORT", nodePort),
+                // Each worker pod registers with the managers under its own identity.
+                fromPod("NODE_ID", "metadata.name"),
+                fromPod("NODE_IP", "status.podIP"),
+                ...admin,
+                ...database,
+                ...managers,
+            ],
+            ingressHost: "",
+            singleton: receiver,
+            dependsOn: [databaseDependency, managerDependency],
+        };
+    };
+
+    return [
+        manager("manager1", 0, settings.ingress.hosts.manager1),
+        manager("manager2", 1, settings.ingress.hosts.manager2),
+        worker(false),
+        worker(true),
+        {
+            name: nodeServiceNames.dashboard,
+            kind: "dashboard",
+            confs: "dashboard",
+            imageName: "wso2sp-dashboard",
+            replicas: 1,
+            nodePort: 9643,
+            containerPorts: [9643],
+            servicePorts: [9643],
+            env: [literal("WSO2_SERVER_PROFILE", "dashboard"), literal("NODE_ID", "wso2sp-status-dashboard"), fromPod("NODE_IP", "status.podIP"), ...admin],
+            ingressHost: settings.ingress.hosts.dashboard,
+            singleton: true,
+            dependsOn: [],
+        },
+    ];
+}

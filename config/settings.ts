@@ -1,0 +1,266 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { artifactVolumeRoot, mysqlDataClaimName, siddhiFilesClaimName } from "./names";
+
+/** The project directory: Pulumi.yaml, the default `confs/`. */
+export const projectDir = path.resolve(__dirname, "..");
+
+export const nodeKinds = ["manager", "worker", "receiver", "dashboard"] as const;
+export type NodeKind = (typeof nodeKinds)[number];
+
+/**
+ * Secret settings. They are not declared in Pulumi.yaml (a declared key without a default is
+ * required in every stack), so they are listed here for the unknown-key check.
+ */
+const secretKeys = ["subscriptionPassword", "databasePassword", "mysqlRootPassword", "adminPassword"] as const;
+type SecretKey = (typeof secretKeys)[number];
+
+const host = z.union([z.ipv4(), z.ipv6(), z.hostname()], {
+    error: "must be an IPv4 address, an IPv6 address or a DNS name",
+});
+const absolutePath = z.string().regex(/^\/\S*$/, { error: "must be an absolute path (starting with /)" });
+const dnsLabel = z
+    .string()
+    .max(63)
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "must be a DNS label (lower-case letters, digits, -)" });
+const quantity = z
+    .string()
+    .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, { error: "must be a Kubernetes quantity such as 1Gi" });
+const hostPortList = z
+    .string()
+    .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, { error: 'must be a list "host:port,host:port"' });
+const imageRef = z
+    .string()
+    .regex(/^[^\s:@]+(:\d+)?(\/[^\s:@]+)*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/, {
+        error: "must be an image with an explicit tag or digest (repository:tag)",
+    })
+    .refine((image) => !image.endsWith(":latest"), { error: "must pin a tag other than latest" });
+const hostOrEmpty = z.union([z.literal(""), z.hostname()], { error: "must be a DNS name, or empty to disable" });
+
+const schema = z
+    .object({
+        namespace: dnsLabel,
+        nfs: z.strictObject({
+            server: host,
+            siddhiFilesPath: absolutePath,
+            mysqlDataPath: absolutePath.optional(),
+        }),
+        workers: z.number({ error: "must be a positive integer" }).int().positive(),
+        additionalVolumes: z.array(
+            z.strictObject({
+                name: dnsLabel,
+                path: absolutePath,
+                server: host.optional(),
+                mountPath: absolutePath.default(artifactVolumeRoot),
+                nodes: z
+                    .array(z.enum(nodeKinds, { error: `must be one of ${nodeKinds.join(", ")}` }))
+                    .min(1, { error: `must name at least one of ${nodeKinds.join(", ")}` }),
+                size: quantity.default("1Gi"),
+            }),
+        ),
+        volumeProtection: z.enum(["retainOnDelete", "protect"]),
+        confsDir: z.string().min(1),
+        imageRegistry: z.string().regex(/^[^\s:@]*(:\d+)?(\/[^\s:@]+)*$/, { error: "must be a registry/repository prefix" }),
+        imageTag: z.string().regex(/^[\w][\w.-]{0,127}$/, { error: "must be an image tag" }),
+        subscriptionUsername: z.string(),
+        ingress: z.strictObject({
+            className: dnsLabel,
+            tlsSecretName: z.union([z.literal(""), dnsLabel]),
+            hosts: z.strictObject({ manager1: hostOrEmpty, manager2: hostOrEmpty, dashboard: hostOrEmpty }),
+        }),
+        memory: z.strictObject({ manager: quantity, worker: quantity, receiver: quantity, dashboard: quantity }),
+        database: z.strictObject({
+            inCluster: z.boolean(),
+            host: z.union([z.literal(""), host]),
+            port: z.number().int().min(1).max(65535),
+            username: z.string().regex(/^[A-Za-z0-9_]{1,32}$/, { error: "must be a MySQL user name" }),
+            image: imageRef,
+        }),
+        kafka: z.strictObject({ inCluster: z.boolean(), bootstrapServers: z.union([z.literal(""), hostPortList]), image: imageRef }),
+        zookeeper: z.strictObject({ inCluster: z.boolean(), connect: z.union([z.literal(""), hostPortList]), image: imageRef }),
+    })
+    .strict();
+
+type ParsedSettings = z.infer<typeof schema>;
+export type AdditionalVolume = ParsedSettings["additionalVolumes"][number];
+
+/** The validated stack settings, plus the secret settings the stack sets. */
+export type Settings = ParsedSettings & { secrets: Partial<Record<SecretKey, pulumi.Output<string>>> };
+
+/** A command that fixes each setting, shown with its error; array indexes are dropped from keys. */
+const fixExamples: Record<string, string> = {
+    "nfs.server": "pulumi config set --path nfs.server 10.0.0.9",
+    "nfs.siddhiFilesPath": "pulumi config set --path nfs.siddhiFilesPath /exports/wso2sp/siddhi-files",
+    "nfs.mysqlDataPath": "pulumi config set --path nfs.mysqlDataPath /exports/wso2sp/mysql",
+    workers: "pulumi config set workers 2",
+    "additionalVolumes.name": "pulumi config set --path 'additionalVolumes[I].name' sp-extra-libs",
+    "additionalVolumes.path": "pulumi config set --path 'additionalVolumes[I].path' /exports/wso2sp/extra-libs",
+    "additionalVolumes.mountPath":
+        "pulumi config set --path 'additionalVolumes[I].mountPath' /home/wso2carbon/wso2-artifact-volume",
+    "additionalVolumes.nodes": "pulumi config set --path 'additionalVolumes[I].nodes[0]' manager",
+    "database.host": "pulumi config set --path database.host mysql.example.com",
+    databasePassword: "pulumi config set --secret databasePassword <password>",
+    subscriptionPassword: "pulumi config set --secret subscriptionPassword <password>",
+    "kafka.bootstrapServers": "pulumi config set --path kafka.bootstrapServers kafka-1.example.com:9092",
+    "zookeeper.connect": "pulumi config set --path zookeeper.connect zk-1.example.com:2181,zk-2.example.com:2181",
+    confsDir: "pulumi config set confsDir confs",
+};
+
+interface Problem {
+    path: (string | number)[];
+    message: string;
+}
+
+/** Thrown for bad stack settings; Pulumi prints a RunError's message without a stack trace. */
+export class SettingsError extends pulumi.RunError {}
+
+/**
+ * Reads every stack setting, fills in the defaults declared in Pulumi.yaml and validates the whole
+ * set, throwing one SettingsError that lists each bad setting before any resource exists.
+ */
+export function loadSettings(): Settings {
+    const project = pulumi.getProject();
+    const declarations = readDeclarations();
+    const stackConfig = pulumi.runtime.allConfig();
+    const prefix = `${project}:`;
+    const problems: Problem[] = [];
+
+    const raw: Record<string, unknown> = {};
+    for (const [key, declaration] of Object.entries(declarations)) {
+        const value = stackConfig[prefix + key];
+        raw[key] = value === undefined ? declaration.default : withDefaults(declaration.default, decode(value, declaration));
+    }
+    for (const key of Object.keys(stackConfig)) {
+        const name = key.slice(prefix.length);
+        if (key.startsWith(prefix) && !(name in declarations) && !(secretKeys as readonly string[]).includes(name)) {
+            problems.push({ path: [name], message: "is not a setting of this project (see Pulumi.yaml)" });
+        }
+    }
+
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+        problems.push(...parsed.error.issues.map((issue) => ({ path: issue.path as (string | number)[], message: issue.message })));
+        throw settingsError(project, problems, raw);
+    }
+    const settings = parsed.data;
+    const secretSet = (key: SecretKey) => prefix + key in stackConfig;
+    problems.push(...crossChecks(settings, secretSet));
+    if (problems.length > 0) {
+        throw settingsError(project, problems, raw);
+    }
+
+    const config = new pulumi.Config();
+    const secrets: Settings["secrets"] = {};
+    for (const key of secretKeys) {
+        if (secretSet(key)) {
+            secrets[key] = config.requireSecret(key);
+        }
+    }
+    return { ...settings, secrets };
+}
+
+/** Rules that span several settings. */
+function crossChecks(settings: ParsedSettings, secretSet: (key: SecretKey) => boolean): Problem[] {
+    const problems: Problem[] = [];
+    const claimNames = new Set<string>([siddhiFilesClaimName, mysqlDataClaimName]);
+    const mountPaths = new Set<string>();
+    settings.additionalVolumes.forEach((volume, index) => {
+        // Volume names are also pod volume names, beside the `conf-…` ones of confs/.
+        if (claimNames.has(volume.name) || volume.name.startsWith("conf-")) {
+            problems.push({ path: ["additionalVolumes", index, "name"], message: "is used by another volume (or starts with conf-); names must be unique" });
+        }
+        claimNames.add(volume.name);
+        for (const node of volume.nodes) {
+            if (mountPaths.has(`${node}:${volume.mountPath}`)) {
+                problems.push({
+                    path: ["additionalVolumes", index, "mountPath"],
+                    message: `is where another volume is mounted on ${node} already; give each volume of a node its own mountPath`,
+                });
+            }
+            mountPaths.add(`${node}:${volume.mountPath}`);
+        }
+    });
+    if (settings.database.inCluster && settings.nfs.mysqlDataPath === undefined) {
+        problems.push({ path: ["nfs", "mysqlDataPath"], message: "is required when database.inCluster is true" });
+    }
+    if (!settings.database.inCluster && settings.database.host === "") {
+        problems.push({ path: ["database", "host"], message: "is required when database.inCluster is false" });
+    }
+    if (!settings.database.inCluster && !secretSet("databasePassword")) {
+        problems.push({ path: ["databasePassword"], message: "is required when database.inCluster is false" });
+    }
+    if (!settings.kafka.inCluster && settings.kafka.bootstrapServers === "") {
+        problems.push({ path: ["kafka", "bootstrapServers"], message: "is required when kafka.inCluster is false" });
+    }
+    if (!settings.zookeeper.inCluster && settings.zookeeper.connect === "") {
+        problems.push({ path: ["zookeeper", "connect"], message: "is required when zookeeper.inCluster is false" });
+    }
+    if (settings.subscriptionUsername !== "" && !secretSet("subscriptionPassword")) {
+        problems.push({ path: ["subscriptionPassword"], message: "is required when subscriptionUsername is set" });
+    }
+    if (settings.subscriptionUsername === "" && secretSet("subscriptionPassword")) {
+        problems.push({ path: ["subscriptionUsername"], message: "is required when subscriptionPassword is set" });
+    }
+    const confsDir = path.resolve(projectDir, settings.confsDir);
+    if (!fs.existsSync(confsDir) || !fs.statSync(confsDir).isDirectory()) {
+        problems.push({ path: ["confsDir"], message: `names ${confsDir}, which is not a directory` });
+    }
+    return problems;
+}
+
+interface Declaration {
+    type?: string;
+    default?: unknown;
+}
+
+/** The `config:` block of Pulumi.yaml: each key's declared type and default. */
+function readDeclarations(): Record<string, Declaration> {
+    const project = parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+        config?: Record<string, Declaration>;
+    };
+    return project.config ?? {};
+}
+
+/** Pulumi hands the program strings for string settings and JSON for everything else. */
+function decode(value: string, declaration: Declaration): unknown {
+    if (declaration.type === "string") {
+        return value;
+    }
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value; // left as text, so the schema reports it with the value the user typed
+    }
+}
+
+/** An object setting given in part (`--path database.host`) keeps the declared defaults of the rest. */
+function withDefaults(defaults: unknown, value: unknown): unknown {
+    if (!isPlainObject(defaults) || !isPlainObject(value)) {
+        return value;
+    }
+    const merged: Record<string, unknown> = { ...defaults };
+    for (const [key, item] of Object.entries(value)) {
+        merged[key] = withDefaults(defaults[key], item);
+    }
+    return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function settingsError(project: string, problems: Problem[], raw: Record<string, unknown>): SettingsError {
+    const lines = problems.map(({ path: issuePath, message }) => {
+        const key = issuePath.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");
+        const value = issuePath.reduce<unknown>((node, part) => (isPlainObject(node) || Array.isArray(node) ? (node as never)[part] : undefined), raw);
+        const index = issuePath.find((part) => typeof part === "number");
+        const example = fixExamples[issuePath.filter((part) => typeof part === "string").join(".")];
+        const fix = example ? example.replace("[I]", `[${index ?? 0}]`) : `pulumi config set --path ${key} <value>`;
+        const shown = value === undefined ? "not set" : `got ${JSON.stringify(value)}`;
+        return `  - ${project}:${key} ${message} (${shown}). Fix: ${fix}`;
+    });
+    return new SettingsError(`Invalid stack settings; nothing was deployed:\n${lines.join("\n")}`);
+}

@@ -1,0 +1,33 @@
+import type * as k8s from "@pulumi/kubernetes";
+import { commonLabels } from "./names";
+
+type Container = k8s.types.input.core.v1.Container;
+
+/** Labels of one workload; `selector` is the immutable subset its Deployment and Service select on. */
+export function workloadLabels(name: string, instance: string, component: string, version: string) {
+    const selector = { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
+    return { selector, labels: { ...commonLabels, ...selector, "app.kubernetes.io/component": component, "app.kubernetes.io/version": version } };
+}
+
+/** Pod-level security shared by every pod: a fixed non-root user, its group owning mounted volumes. */
+export function podSecurity(uid: number): k8s.types.input.core.v1.PodSecurityContext {
+    return { runAsUser: uid, runAsGroup: uid, fsGroup: uid, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+/** Container-level security shared by every container. */
+export const containerSecurity: k8s.types.input.core.v1.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+
+/** Memory request equal to the limit, so a pod is never killed for using what it asked for. */
+export function memory(quantity: string): k8s.types.input.core.v1.ResourceRequirements {
+    return { requests: { memory: quantity }, limits: { memory: quantity } };
+}
+
+/**
+ * TCP probes on the port a server opens once it is up: the startup probe allows a slow (JVM)
+ * start of `startupSeconds` before liveness applies, instead of a fixed initial delay.
+ */
+export function tcpProbes(port: number, startupSeconds: number): Pick<Container, "startupProbe" | "readinessProbe" | "livenessProbe"> {
+    const periodSeconds = 10;
+    const probe = (failureThreshold: number) => ({ tcpSocket: { port }, periodSeconds, failureThreshold });
+    return { startupProbe: probe(Math.ceil(startupSeconds / periodSeconds)), readinessProbe: probe(3), livenessProbe: probe(3) };
+}

@@ -1,0 +1,169 @@
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ConfsConfigMaps } from "./components/confsConfigMaps";
+import { Kafka } from "./components/kafka";
+import { MySql } from "./components/mysql";
+import { NfsVolume } from "./components/nfsVolume";
+import { ClaimMount, SpNode } from "./components/spNode";
+import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
+import { confNodes, readConfTree } from "./config/confs";
+import * as names from "./config/names";
+import { Endpoints, spNodeSpecs } from "./config/nodes";
+import { loadSettings, projectDir } from "./config/settings";
+
+// Everything that can be wrong with the input is found here, before the first resource exists.
+const settings = loadSettings();
+const confTree = readConfTree(path.resolve(projectDir, settings.confsDir));
+
+const labels = names.commonLabels;
+const ns = new k8s.core.v1.Namespace("namespace", { metadata: { name: settings.namespace, labels } }).metadata.name;
+
+const serviceAccount = new k8s.core.v1.ServiceAccount("service-account", {
+    metadata: { name: names.serviceAccountName, namespace: ns, labels },
+    // SP never calls the Kubernetes API.
+    automountServiceAccountToken: false,
+});
+
+// Passwords: the stack's secret setting when given, otherwise generated and kept in the state.
+const generated = (name: string) => new random.RandomPassword(name, { length: 32, special: false }).result;
+const databasePassword = settings.secrets.databasePassword ?? generated("database-password");
+const spAdminPassword = settings.secrets.adminPassword ?? generated("admin-password");
+const mysqlRootPassword = settings.database.inCluster ? (settings.secrets.mysqlRootPassword ?? generated("mysql-root-password")) : undefined;
+
+const credentials = new k8s.core.v1.Secret("credentials", {
+    metadata: { name: names.credentialsSecretName, namespace: ns, labels },
+    type: "Opaque",
+    stringData: {
+        [names.credentialKeys.databasePassword]: databasePassword,
+        [names.credentialKeys.adminPassword]: spAdminPassword,
+        [names.credentialKeys.adminPasswordBase64]: spAdminPassword.apply((password) => Buffer.from(password).toString("base64")),
+        ...(mysqlRootPassword ? { [names.credentialKeys.mysqlRootPassword]: mysqlRootPassword } : {}),
+    },
+});
+
+const subscriptionPassword = settings.secrets.subscriptionPassword;
+const pullSecret = subscriptionPassword
+    ? new k8s.core.v1.Secret("pull-secret", {
+          metadata: { name: names.pullSecretName, namespace: ns, labels },
+          type: "kubernetes.io/dockerconfigjson",
+          stringData: {
+              ".dockerconfigjson": subscriptionPassword.apply((password) => {
+                  const username = settings.subscriptionUsername;
+                  const auth = Buffer.from(`${username}:${password}`).toString("base64");
+                  return JSON.stringify({ auths: { [names.subscriptionRegistry]: { username, password, auth } } });
+              }),
+          },
+      })
+    : undefined;
+const registry = settings.imageRegistry || (pullSecret ? names.subscriptionRegistry : "wso2");
+
+const protection = settings.volumeProtection;
+const siddhiFiles = new NfsVolume("siddhi-files", {
+    namespace: ns,
+    claimName: names.siddhiFilesClaimName,
+    server: settings.nfs.server,
+    path: settings.nfs.siddhiFilesPath,
+    size: "1Gi",
+    accessMode: "ReadWriteMany",
+    protection,
+});
+const additionalVolumes = settings.additionalVolumes.map((volume) => ({
+    volume,
+    nfs: new NfsVolume(`volume-${volume.name}`, {
+        namespace: ns,
+        claimName: volume.name,
+        server: volume.server ?? settings.nfs.server,
+        path: volume.path,
+        size: volume.size,
+        accessMode: "ReadWriteMany",
+        protection,
+    }),
+}));
+
+const mysql = settings.database.inCluster
+    ? new MySql("mysql", {
+          namespace: ns,
+          serviceName: names.mysqlServiceName,
+          port: names.mysqlPort,
+          image: settings.database.image,
+          username: settings.database.username,
+          credentials: {
+              secretName: credentials.metadata.name,
+              rootPasswordKey: names.credentialKeys.mysqlRootPassword,
+              userPasswordKey: names.credentialKeys.databasePassword,
+          },
+          // loadSettings requires mysqlDataPath whenever the database is in the cluster.
+          nfs: { server: settings.nfs.server, path: settings.nfs.mysqlDataPath!, protection },
+      })
+    : undefined;
+const zookeeper = settings.zookeeper.inCluster
+    ? new ZooKeeperEnsemble("zookeeper", {
+          namespace: ns,
+          serviceNames: names.zookeeperServiceNames,
+          ports: names.zookeeperPorts,
+          image: settings.zookeeper.image,
+      })
+    : undefined;
+const zookeeperConnect = zookeeper?.connect ?? settings.zookeeper.connect;
+const kafka = settings.kafka.inCluster
+    ? new Kafka("kafka", { namespace: ns, serviceName: names.kafkaServiceName, port: names.kafkaPort, zookeeperConnect, image: settings.kafka.image })
+    : undefined;
+
+const endpoints: Endpoints = {
+    database: mysql
+        ? { host: names.mysqlServiceName, port: names.mysqlPort, username: settings.database.username }
+        : { host: settings.database.host, port: settings.database.port, username: settings.database.username },
+    kafkaBootstrapServers: kafka?.bootstrapServers ?? settings.kafka.bootstrapServers,
+    zookeeperConnect,
+};
+
+const confsConfigMaps = Object.fromEntries(
+    confNodes.map((node) => [node, new ConfsConfigMaps(`confs-${node}`, { namespace: ns, node, directories: confTree[node] })]),
+) as Record<(typeof confNodes)[number], ConfsConfigMaps>;
+
+const spNodes = spNodeSpecs(settings, endpoints).map((spec) => {
+    const claimMounts: ClaimMount[] = [
+        ...(spec.kind === "manager" ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: names.siddhiFilesMountPath }] : []),
+        ...additionalVolumes
+            .filter(({ volume }) => volume.nodes.includes(spec.kind))
+            .map(({ volume, nfs }) => ({ volumeName: volume.name, claimName: nfs.claimName, mountPath: volume.mountPath })),
+    ];
+    return new SpNode(
+        spec.name,
+        {
+            namespace: ns,
+            spec,
+            image: `${registry}/${spec.imageName}:${settings.imageTag}`,
+            version: settings.imageTag,
+            memory: settings.memory[spec.kind],
+            serviceAccountName: serviceAccount.metadata.name,
+            imagePullSecretName: pullSecret?.metadata.name,
+            configMounts: confsConfigMaps[spec.confs].mounts,
+            claimMounts,
+            ingress: settings.ingress,
+        },
+        // The credentials must exist before a pod can read them.
+        { dependsOn: [credentials] },
+    );
+});
+
+const hosts = settings.ingress.hosts;
+export const namespace = ns;
+export const managerUrls = [hosts.manager1, hosts.manager2].filter((host) => host !== "").map((host) => `https://${host}`);
+export const dashboardUrl = hosts.dashboard === "" ? undefined : `https://${hosts.dashboard}/monitoring`;
+/** The `/etc/hosts` line for clients when the ingress hosts are not in DNS. */
+export const etcHostsLine = pulumi
+    .all(spNodes.map((node) => node.ingressAddress).filter((address) => address !== undefined))
+    .apply((addresses) => {
+        const ingressHosts = [hosts.manager1, hosts.manager2, hosts.dashboard].filter((host) => host !== "");
+        return `${addresses.find((address) => address) ?? "<ingress-controller-address>"} ${ingressHosts.join(" ")}`;
+    });
+export const claimNames = {
+    siddhiFiles: siddhiFiles.claimName,
+    ...Object.fromEntries(additionalVolumes.map(({ volume, nfs }) => [volume.name, nfs.claimName])),
+    ...(mysql ? { mysqlData: mysql.claimName } : {}),
+};
+/** `pulumi stack output --show-secrets adminPassword` shows the SP admin password. */
+export const adminPassword = pulumi.secret(spAdminPassword);

@@ -1,0 +1,203 @@
+/**
+ * Runs the real program (index.ts) under Pulumi's mock runtime with a stack's real settings, the
+ * way `pulumi up` would, and records every resource it registers. Shared by the tests, the
+ * renderer (`npm run render`) and the benchmark.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+
+export const projectDir = path.resolve(__dirname, "..");
+export const projectName = "wso2-sp";
+
+/** A resource as the program registered it, with secrets unwrapped. */
+export interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    /** The resource options the program gave, as a stack transformation sees them. */
+    options: pulumi.ResourceOptions;
+}
+
+export interface ProgramRun {
+    resources: Registered[];
+    /** Stack outputs, resolved. */
+    outputs: Record<string, any>;
+    /** Kubernetes objects (apiVersion/kind/metadata/…) in registration order. */
+    objects: Record<string, any>[];
+}
+
+/** Stack settings as `pulumi config` holds them: setting name (without project prefix) → value. */
+export type StackConfig = Record<string, unknown>;
+
+/** What stands in for each `secure:` value of a stack file. */
+export const redacted = "REDACTED";
+
+/** Reads `Pulumi.<stack>.yaml`; encrypted (`secure:`) values become `redacted` and are marked secret. */
+export function readStackConfig(stack: string): { config: StackConfig; secretKeys: string[] } {
+    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        throw new Error(`No stack file ${path.relative(process.cwd(), file)}: stacks are ${listStacks().join(", ")}`);
+    }
+    const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const config: StackConfig = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(document.config ?? {})) {
+        const name = key.startsWith(`${projectName}:`) ? key.slice(projectName.length + 1) : key;
+        const secure = typeof value === "object" && value !== null && "secure" in value;
+        config[name] = secure ? redacted : value;
+        if (secure) {
+            secretKeys.push(name);
+        }
+    }
+    return { config, secretKeys };
+}
+
+export function listStacks(): string[] {
+    return fs
+        .readdirSync(projectDir)
+        .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+        .filter((stack): stack is string => stack !== undefined);
+}
+
+/** Sets a value the way `pulumi config set --path a.b[0].c` does; `undefined` removes it. */
+export function setPath(config: StackConfig, settingPath: string, value: unknown): void {
+    const parts = settingPath.split(/\.|\[(\d+)\]/).filter((part) => part !== undefined && part !== "");
+    let node: any = config;
+    parts.slice(0, -1).forEach((part, index) => {
+        if (node[part] === undefined) {
+            node[part] = /^\d+$/.test(parts[index + 1]) ? [] : {};
+        }
+        node = node[part];
+    });
+    const last = parts[parts.length - 1];
+    if (value === undefined) {
+        delete node[last];
+    } else {
+        node[last] = value;
+    }
+}
+
+const secretSignature = "4dabf18193072939515e22adb298388d";
+
+/** The mock monitor hands secrets over wrapped; tests and renders want the plain values. */
+function unwrapSecrets(value: any): any {
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecrets);
+    }
+    if (value && typeof value === "object") {
+        if (value[secretSignature] !== undefined) {
+            return unwrapSecrets(value.value);
+        }
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, unwrapSecrets(item)]));
+    }
+    return value;
+}
+
+/** Values a real provider would compute, so outputs that use them resolve. */
+function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+    if (args.type === "random:index/randomPassword:RandomPassword") {
+        return { ...args.inputs, result: `generated-${args.name}` };
+    }
+    return args.inputs;
+}
+
+/**
+ * Runs index.ts with the given settings and returns what it registered. A program that throws
+ * (bad settings) rejects with its error; `registeredBeforeError` then tells what it had registered.
+ */
+export async function runProgram(config: StackConfig, options: { stack?: string; secretKeys?: string[] } = {}): Promise<ProgramRun> {
+    const resources: Registered[] = [];
+    const optionsByResource = new Map<string, pulumi.ResourceOptions>();
+    lastRunResources = resources;
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const options = optionsByResource.get(`${args.type}::${args.name}`) ?? {};
+                resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), options });
+                return { id: `${args.name}-id`, state: mockState(args) };
+            },
+            call: (args) => args.inputs,
+        },
+        projectName,
+        options.stack ?? "test",
+        false,
+    );
+    const serialized = Object.fromEntries(
+        Object.entries(config).map(([key, value]) => [`${projectName}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+    );
+    pulumi.runtime.setAllConfig(serialized, (options.secretKeys ?? []).map((key) => `${projectName}:${key}`));
+
+    forgetProgramModules();
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+        // Runs in process before each registration, so it sees options the mock monitor does not get.
+        pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
+            optionsByResource.set(`${type}::${name}`, opts);
+            return undefined;
+        });
+        return { ...require(path.join(projectDir, "index.ts")) };
+    });
+    const resolved = unwrapSecrets(await resolve(outputs ?? {}));
+    const objects = resources.filter((resource) => resource.type.startsWith("kubernetes:")).map(toKubernetesObject);
+    return { resources, outputs: resolved, objects };
+}
+
+let lastRunResources: Registered[] = [];
+
+/** What the last run registered, also when it failed. */
+export function registeredBeforeError(): Registered[] {
+    return lastRunResources;
+}
+
+/** Runs a committed stack with its own settings, optionally changed first. */
+export async function runStack(stack: string, change?: (config: StackConfig) => void, secrets: Record<string, string> = {}): Promise<ProgramRun> {
+    const { config, secretKeys } = readStackConfig(stack);
+    change?.(config);
+    Object.assign(config, secrets);
+    return runProgram(config, { stack, secretKeys: [...secretKeys, ...Object.keys(secrets)] });
+}
+
+/** index.ts reads settings when it loads, so each run must load the program afresh. */
+function forgetProgramModules(): void {
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(projectDir) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(__dirname)) {
+            delete require.cache[file];
+        }
+    }
+}
+
+async function resolve(value: any): Promise<any> {
+    if (pulumi.Output.isInstance(value)) {
+        return resolve(await (value as any).promise());
+    }
+    if (Array.isArray(value)) {
+        return Promise.all(value.map(resolve));
+    }
+    if (value && typeof value === "object") {
+        return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([key, item]) => [key, await resolve(item)])));
+    }
+    return value;
+}
+
+/** `kubernetes:apps/v1:Deployment` + inputs → the object `kubectl apply` would get. */
+function toKubernetesObject(resource: Registered): Record<string, any> {
+    const [, groupVersion, kind] = resource.type.split(":");
+    const apiVersion = groupVersion.startsWith("core/") ? groupVersion.slice("core/".length) : groupVersion;
+    return { apiVersion, kind, ...resource.inputs };
+}
+
+/** Every registered Kubernetes object of a kind. */
+export function objectsOfKind(run: ProgramRun, kind: string): Record<string, any>[] {
+    return run.objects.filter((object) => object.kind === kind);
+}
+
+/** The one object of a kind and name; fails the test when it is missing. */
+export function objectNamed(run: ProgramRun, kind: string, name: string): Record<string, any> {
+    const found = run.objects.find((object) => object.kind === kind && object.metadata?.name === name);
+    if (!found) {
+        const names = objectsOfKind(run, kind).map((object) => object.metadata?.name);
+        throw new Error(`no ${kind} named ${name}; the program registered ${kind}s ${JSON.stringify(names)}`);
+    }
+    return found;
+}
