@@ -39,6 +39,8 @@ const credentials = new k8s.core.v1.Secret("credentials", {
         [names.credentialKeys.databasePassword]: databasePassword,
         [names.credentialKeys.adminPassword]: spAdminPassword,
         [names.credentialKeys.adminPasswordBase64]: spAdminPassword.apply((password) => Buffer.from(password).toString("base64")),
+        [names.credentialKeys.keystorePassword]: names.imageBuiltInPassword,
+        [names.credentialKeys.embeddedDbPassword]: names.imageBuiltInPassword,
         ...(mysqlRootPassword ? { [names.credentialKeys.mysqlRootPassword]: mysqlRootPassword } : {}),
     },
 });

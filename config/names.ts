@@ -56,7 +56,15 @@ export const credentialKeys = {
     adminPassword: "admin-password",
     /** The SP local user store keeps passwords base64-encoded. */
     adminPasswordBase64: "admin-password-base64",
+    keystorePassword: "keystore-password",
+    embeddedDbPassword: "embedded-db-password",
 } as const;
+
+/**
+ * The password the SP images' keystores and embedded H2 databases are locked with. It is public,
+ * but it is still a password: it reaches the configuration through the credentials Secret.
+ */
+export const imageBuiltInPassword = "wso2carbon";
 
 /** The SP administrator, whose password comes from the credentials Secret. */
 export const adminUsername = "admin";

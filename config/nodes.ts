@@ -55,7 +55,13 @@ const fromPod = (name: string, fieldPath: string): EnvVar => ({ name, valueFrom:
  * is set here from the same names the Services get.
  */
 export function spNodeSpecs(settings: Settings, endpoints: Endpoints): SpNodeSpec[] {
-    const admin = [literal("ADMIN_USERNAME", adminUsername), fromSecret("ADMIN_PASSWORD", credentialKeys.adminPassword), fromSecret("ADMIN_PASSWORD_BASE64", credentialKeys.adminPasswordBase64)];
+    const credentials = [
+        literal("ADMIN_USERNAME", adminUsername),
+        fromSecret("ADMIN_PASSWORD", credentialKeys.adminPassword),
+        fromSecret("ADMIN_PASSWORD_BASE64", credentialKeys.adminPasswordBase64),
+        fromSecret("KEYSTORE_PASSWORD", credentialKeys.keystorePassword),
+        fromSecret("EMBEDDED_DB_PASSWORD", credentialKeys.embeddedDbPassword),
+    ];
     const database = [
         literal("DATABASE_HOST", endpoints.database.host),
         literal("DATABASE_PORT", endpoints.database.port),
@@ -89,7 +95,7 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints): SpNodeSpe
             literal("NODE_ID", nodeServiceNames[id]),
             literal("NODE_PORT", managerPorts[id]),
             fromPod("NODE_IP", "status.podIP"),
-            ...admin,
+            ...credentials,
             ...database,
             literal("KAFKA_BOOTSTRAP_SERVERS", endpoints.kafkaBootstrapServers),
             literal("ZOOKEEPER_CONNECT", endpoints.zookeeperConnect),
@@ -122,7 +128,7 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints): SpNodeSpe
                 // Each worker pod registers with the managers under its own identity.
                 fromPod("NODE_ID", "metadata.name"),
                 fromPod("NODE_IP", "status.podIP"),
-                ...admin,
+                ...credentials,
                 ...database,
                 ...managers,
             ],
@@ -146,7 +152,7 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints): SpNodeSpe
             nodePort: 9643,
             containerPorts: [9643],
             servicePorts: [9643],
-            env: [literal("WSO2_SERVER_PROFILE", "dashboard"), literal("NODE_ID", "wso2sp-status-dashboard"), fromPod("NODE_IP", "status.podIP"), ...admin],
+            env: [literal("WSO2_SERVER_PROFILE", "dashboard"), literal("NODE_ID", "wso2sp-status-dashboard"), fromPod("NODE_IP", "status.podIP"), ...credentials],
             ingressHost: settings.ingress.hosts.dashboard,
             singleton: true,
             dependsOn: [],
