@@ -1,0 +1,347 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runStack, setPath } from "./harness";
+
+const productHome = "/home/wso2carbon/wso2sp-4.4.0";
+const configVolume = "/home/wso2carbon/wso2-config-volume";
+
+const container = (deployment: Record<string, any>) => deployment.spec.template.spec.containers[0];
+const podSpec = (deployment: Record<string, any>) => deployment.spec.template.spec;
+const envValue = (deployment: Record<string, any>, name: string) => container(deployment).env.find((env: any) => env.name === name);
+const mountsOf = (deployment: Record<string, any>) => new Map<string, string>(container(deployment).volumeMounts.map((mount: any) => [mount.mountPath, mount.name]));
+/** The claim mounted at `mountPath`, or undefined. */
+function claimAt(deployment: Record<string, any>, mountPath: string): string | undefined {
+    const volumeName = mountsOf(deployment).get(mountPath);
+    return podSpec(deployment).volumes.find((volume: any) => volume.name === volumeName)?.persistentVolumeClaim?.claimName;
+}
+/** ConfigMap names a Deployment mounts, by mount path. */
+function configMapsOf(deployment: Record<string, any>): Record<string, string> {
+    const byVolume = new Map(podSpec(deployment).volumes.filter((volume: any) => volume.configMap).map((volume: any) => [volume.name, volume.configMap.name]));
+    return Object.fromEntries([...mountsOf(deployment)].filter(([, name]) => byVolume.has(name)).map(([mountPath, name]) => [mountPath, byVolume.get(name)]));
+}
+
+/** PATTERN.md's "Nodes" table and the Services of the original resources. */
+const nodes = [
+    {
+        name: "wso2sp-manager-1",
+        image: "wso2/wso2sp-manager:4.4.0",
+        env: { WSO2_SERVER_PROFILE: "manager", OFFSET: "0", NODE_ID: "wso2sp-manager-1", NODE_PORT: "9543" },
+        ports: [9090, 9543, 9711, 9611, 7711, 7611],
+        memory: "4Gi",
+        liveness: 9543,
+        servicePorts: [9090, 9543],
+    },
+    {
+        name: "wso2sp-manager-2",
+        image: "wso2/wso2sp-manager:4.4.0",
+        env: { WSO2_SERVER_PROFILE: "manager", OFFSET: "1", NODE_ID: "wso2sp-manager-2", NODE_PORT: "9544" },
+        ports: [9090, 9544, 9711, 9611, 7711, 7611],
+        memory: "4Gi",
+        liveness: 9544,
+        servicePorts: [9090, 9544],
+    },
+    {
+        name: "wso2sp-worker",
+        image: "wso2/wso2sp-worker:4.4.0",
+        env: { WSO2_SERVER_PROFILE: "worker", OFFSET: "0", RECEIVER_NODE: "false", NODE_PORT: "9443" },
+        ports: [9090, 9443, 9543, 9544, 9711, 9611, 7711, 7611, 7070, 7443],
+        memory: "2Gi",
+        liveness: 9443,
+        servicePorts: [9090, 9543, 9544, 7070, 7443],
+    },
+    {
+        name: "wso2sp-receiver",
+        image: "wso2/wso2sp-worker:4.4.0",
+        env: { WSO2_SERVER_PROFILE: "worker", OFFSET: "1", RECEIVER_NODE: "true", NODE_PORT: "9444" },
+        ports: [9090, 9443, 9543, 9544, 9711, 9611, 7711, 7611, 7070, 7443, 9444],
+        memory: "2Gi",
+        liveness: 9444,
+        servicePorts: [9090, 9444, 9544],
+    },
+    {
+        name: "wso2sp-dashboard",
+        image: "wso2/wso2sp-dashboard:4.4.0",
+        env: { WSO2_SERVER_PROFILE: "dashboard", NODE_ID: "wso2sp-status-dashboard" },
+        ports: [9643],
+        memory: "1Gi",
+        liveness: 9643,
+        servicePorts: [9643],
+    },
+];
+
+/** A copy of confs/ in a temporary directory, removed after the suite. */
+function copyOfConfs(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-confs-"));
+    fs.cpSync(path.join(projectDir, "confs"), dir, { recursive: true });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return dir;
+}
+
+describe("the dev stack", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runStack("dev");
+    });
+
+    for (const node of nodes) {
+        describe(node.name, () => {
+            it("runs the pattern's image with its env, ports and memory", () => {
+                const deployment = objectNamed(run, "Deployment", node.name);
+                assert.equal(container(deployment).image, node.image);
+                for (const [name, value] of Object.entries(node.env)) {
+                    assert.equal(envValue(deployment, name)?.value, value, `env ${name}`);
+                }
+                assert.deepEqual(envValue(deployment, "NODE_IP").valueFrom, { fieldRef: { fieldPath: "status.podIP" } });
+                assert.deepEqual(
+                    container(deployment).ports.map((port: any) => port.containerPort).sort(),
+                    [...node.ports].sort(),
+                );
+                assert.deepEqual(container(deployment).resources, { requests: { memory: node.memory }, limits: { memory: node.memory } });
+            });
+
+            it("is restarted when its HTTPS port stops answering", () => {
+                assert.deepEqual(container(objectNamed(run, "Deployment", node.name)).livenessProbe.tcpSocket, { port: node.liveness });
+            });
+
+            it("is reachable under its own name through a headless Service", () => {
+                const service = objectNamed(run, "Service", node.name);
+                const deployment = objectNamed(run, "Deployment", node.name);
+                assert.equal(service.spec.clusterIP, "None");
+                assert.deepEqual(service.spec.ports.map((port: any) => port.port), node.servicePorts);
+                for (const [label, value] of Object.entries(service.spec.selector)) {
+                    assert.equal(deployment.spec.template.metadata.labels[label], value);
+                }
+            });
+
+            it("runs as wso2carbon:wso2 (802:802), which also owns its volumes", () => {
+                const security = podSpec(objectNamed(run, "Deployment", node.name)).securityContext;
+                assert.equal(security.runAsUser, 802);
+                assert.equal(security.runAsGroup, 802);
+                assert.equal(security.fsGroup, 802);
+                assert.equal(security.runAsNonRoot, true);
+            });
+
+            it("runs as the shared ServiceAccount without a mounted API token", () => {
+                const pod = podSpec(objectNamed(run, "Deployment", node.name));
+                assert.equal(pod.serviceAccountName, "wso2svc-account");
+                assert.equal(pod.automountServiceAccountToken, false);
+            });
+        });
+    }
+
+    it("the namespace and the ServiceAccount are those the pattern names", () => {
+        objectNamed(run, "Namespace", "wso2");
+        assert.equal(objectNamed(run, "ServiceAccount", "wso2svc-account").automountServiceAccountToken, false);
+    });
+
+    it("both managers mount the shared Siddhi files claim where SP reads Siddhi apps", () => {
+        for (const manager of ["wso2sp-manager-1", "wso2sp-manager-2"]) {
+            assert.equal(claimAt(objectNamed(run, "Deployment", manager), `${productHome}/deployment/siddhi-files/`), "sp-mgt-volume-claim");
+        }
+    });
+
+    it("the Siddhi files claim binds exactly its own NFS volume, which Pulumi never deletes", () => {
+        const claim = objectNamed(run, "PersistentVolumeClaim", "sp-mgt-volume-claim");
+        const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
+        assert.deepEqual(volume.spec.claimRef, { namespace: "wso2", name: "sp-mgt-volume-claim" });
+        assert.deepEqual(volume.spec.nfs, { server: "192.168.56.10", path: "/exports/wso2sp/siddhi-files" });
+        assert.equal(volume.spec.persistentVolumeReclaimPolicy, "Retain");
+        assert.deepEqual(volume.spec.accessModes, ["ReadWriteMany"]);
+        assert.equal(volume.spec.capacity.storage, "1Gi");
+        const kept = run.resources.filter((resource) => /PersistentVolume(Claim)?$/.test(resource.type));
+        assert.ok(kept.length >= 2);
+        for (const resource of kept) {
+            assert.equal(resource.options.retainOnDelete, true, `${resource.type} ${resource.name} is deleted on destroy`);
+        }
+    });
+
+    it("runs the number of workers the stack sets", () => {
+        assert.equal(objectNamed(run, "Deployment", "wso2sp-worker").spec.replicas, 2);
+    });
+
+    it("uses only API versions a current cluster serves", () => {
+        const served = new Set(["v1", "apps/v1", "networking.k8s.io/v1"]);
+        for (const object of run.objects) {
+            assert.ok(served.has(object.apiVersion), `${object.kind} ${object.metadata?.name} uses ${object.apiVersion}`);
+        }
+    });
+
+    it("labels every object with app.kubernetes.io/part-of and managed-by", () => {
+        for (const object of run.objects) {
+            assert.equal(object.metadata.labels?.["app.kubernetes.io/part-of"], "wso2-sp", `${object.kind} ${object.metadata.name}`);
+            assert.equal(object.metadata.labels?.["app.kubernetes.io/managed-by"], "pulumi", `${object.kind} ${object.metadata.name}`);
+        }
+    });
+
+    it("exposes both managers and the dashboard through NGINX ingresses with cookie affinity and no TLS passthrough", () => {
+        const expected = { "wso2sp-manager-1": 9543, "wso2sp-manager-2": 9544, "wso2sp-dashboard": 9643 };
+        for (const [host, port] of Object.entries(expected)) {
+            const ingress = objectNamed(run, "Ingress", host);
+            assert.equal(ingress.spec.ingressClassName, "nginx");
+            assert.equal(ingress.spec.rules[0].host, host);
+            assert.deepEqual(ingress.spec.rules[0].http.paths[0].backend.service, { name: host, port: { number: port } });
+            assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/affinity"], "cookie");
+            assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/ssl-passthrough"], undefined);
+            assert.equal(ingress.metadata.annotations["kubernetes.io/ingress.class"], undefined);
+        }
+        assert.equal(objectsOfKind(run, "Ingress").length, 3);
+    });
+
+    it("mounts each confs/ directory as a ConfigMap at the same path of the config volume, on that node only", () => {
+        const managerYaml = fs.readFileSync(path.join(projectDir, "confs/manager/conf/manager/deployment.yaml"), "utf8");
+        const workerYaml = fs.readFileSync(path.join(projectDir, "confs/worker/conf/worker/deployment.yaml"), "utf8");
+        for (const name of ["wso2sp-manager-1", "wso2sp-manager-2"]) {
+            const configMaps = configMapsOf(objectNamed(run, "Deployment", name));
+            assert.deepEqual(Object.keys(configMaps), [`${configVolume}/conf/manager`]);
+            assert.equal(objectNamed(run, "ConfigMap", configMaps[`${configVolume}/conf/manager`]).data["deployment.yaml"], managerYaml);
+        }
+        for (const name of ["wso2sp-worker", "wso2sp-receiver"]) {
+            const configMaps = configMapsOf(objectNamed(run, "Deployment", name));
+            assert.deepEqual(Object.keys(configMaps), [`${configVolume}/conf/worker`]);
+            assert.equal(objectNamed(run, "ConfigMap", configMaps[`${configVolume}/conf/worker`]).data["deployment.yaml"], workerYaml);
+        }
+    });
+
+    it("mounts an additional volume with the defaults on the nodes it names only", () => {
+        const claim = objectNamed(run, "PersistentVolumeClaim", "sp-manager-extras");
+        const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
+        assert.deepEqual(volume.spec.nfs, { server: "192.168.56.10", path: "/exports/wso2sp/manager-extras" });
+        assert.equal(volume.spec.capacity.storage, "1Gi");
+        for (const node of nodes) {
+            const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/home/wso2carbon/wso2-artifact-volume");
+            assert.equal(mounted, node.name.startsWith("wso2sp-manager") ? "sp-manager-extras" : undefined, node.name);
+        }
+    });
+
+    it("tells users the URLs, the /etc/hosts line and the claim names", () => {
+        assert.equal(run.outputs.namespace, "wso2");
+        assert.deepEqual(run.outputs.managerUrls, ["https://wso2sp-manager-1", "https://wso2sp-manager-2"]);
+        assert.equal(run.outputs.dashboardUrl, "https://wso2sp-dashboard/monitoring");
+        assert.match(run.outputs.etcHostsLine, /^\S+ wso2sp-manager-1 wso2sp-manager-2 wso2sp-dashboard$/);
+        assert.equal(run.outputs.claimNames.siddhiFiles, "sp-mgt-volume-claim");
+        assert.equal(run.outputs.claimNames["sp-manager-extras"], "sp-manager-extras");
+    });
+});
+
+describe("editing stack settings", () => {
+    it("pointing the stack at another NFS server takes one `config set --path nfs.server` and moves every volume", async () => {
+        const run = await runStack("dev", (config) => setPath(config, "nfs.server", "10.0.0.9"));
+        const volumes = objectsOfKind(run, "PersistentVolume");
+        assert.ok(volumes.length >= 3);
+        for (const volume of volumes) {
+            assert.equal(volume.spec.nfs.server, "10.0.0.9", volume.metadata.name);
+        }
+    });
+
+    it("an additional volume with its own server, mount path and size is mounted on each node it lists", async () => {
+        const run = await runStack("dev", (config) =>
+            setPath(config, "additionalVolumes[1]", {
+                name: "sp-jdbc-drivers",
+                server: "nfs-2.example.com",
+                path: "/exports/lib",
+                mountPath: "/home/wso2carbon/wso2-artifact-volume/lib",
+                nodes: ["worker", "receiver", "dashboard"],
+                size: "5Gi",
+            }),
+        );
+        const claim = objectNamed(run, "PersistentVolumeClaim", "sp-jdbc-drivers");
+        const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
+        assert.deepEqual(volume.spec.nfs, { server: "nfs-2.example.com", path: "/exports/lib" });
+        assert.equal(claim.spec.resources.requests.storage, "5Gi");
+        assert.equal(volume.spec.capacity.storage, "5Gi");
+        for (const node of nodes) {
+            const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/home/wso2carbon/wso2-artifact-volume/lib");
+            assert.equal(mounted, node.name.startsWith("wso2sp-manager") ? undefined : "sp-jdbc-drivers", node.name);
+        }
+    });
+
+    it("volumeProtection=protect makes Pulumi refuse to delete volumes and claims", async () => {
+        const run = await runStack("dev", (config) => setPath(config, "volumeProtection", "protect"));
+        const storage = run.resources.filter((resource) => /PersistentVolume(Claim)?$/.test(resource.type));
+        assert.ok(storage.length >= 2);
+        for (const resource of storage) {
+            assert.equal(resource.options.protect, true, `${resource.type} ${resource.name}`);
+        }
+    });
+
+    it("a WSO2 subscription pulls every image from docker.wso2.com with the wso2creds Secret", async () => {
+        const run = await runStack("dev", (config) => setPath(config, "subscriptionUsername", "ops@example.com"), {
+            subscriptionPassword: "subscription-secret",
+        });
+        const pullSecret = objectNamed(run, "Secret", "wso2creds");
+        assert.equal(pullSecret.type, "kubernetes.io/dockerconfigjson");
+        const auths = JSON.parse(pullSecret.stringData[".dockerconfigjson"]).auths;
+        assert.equal(auths["docker.wso2.com"].username, "ops@example.com");
+        assert.equal(Buffer.from(auths["docker.wso2.com"].auth, "base64").toString(), "ops@example.com:subscription-secret");
+        for (const node of nodes) {
+            const deployment = objectNamed(run, "Deployment", node.name);
+            assert.equal(container(deployment).image, `docker.wso2.com/${node.image.slice("wso2/".length)}`);
+            assert.deepEqual(podSpec(deployment).imagePullSecrets, [{ name: "wso2creds" }]);
+        }
+    });
+
+    it("an ingress TLS secret is used for every ingress host", async () => {
+        const run = await runStack("dev", (config) => setPath(config, "ingress.tlsSecretName", "wso2sp-tls"));
+        for (const ingress of objectsOfKind(run, "Ingress")) {
+            assert.deepEqual(ingress.spec.tls, [{ hosts: [ingress.spec.rules[0].host], secretName: "wso2sp-tls" }]);
+        }
+    });
+
+    it("more workers take one setting", async () => {
+        const run = await runStack("dev", (config) => setPath(config, "workers", 5));
+        assert.equal(objectNamed(run, "Deployment", "wso2sp-worker").spec.replicas, 5);
+    });
+});
+
+describe("configuration files in confs/", () => {
+    it("a changed file gives its ConfigMap a new name and rolls exactly the nodes that mount it", async () => {
+        const confs = copyOfConfs();
+        const before = await runStack("dev", (config) => setPath(config, "confsDir", confs));
+        fs.appendFileSync(path.join(confs, "manager/conf/manager/deployment.yaml"), "\n# tuned\n");
+        const after = await runStack("dev", (config) => setPath(config, "confsDir", confs));
+
+        for (const node of nodes) {
+            const was = configMapsOf(objectNamed(before, "Deployment", node.name));
+            const is = configMapsOf(objectNamed(after, "Deployment", node.name));
+            if (node.name.startsWith("wso2sp-manager")) {
+                assert.notEqual(is[`${configVolume}/conf/manager`], was[`${configVolume}/conf/manager`], node.name);
+                objectNamed(after, "ConfigMap", is[`${configVolume}/conf/manager`]);
+            } else {
+                assert.deepEqual(is, was, `${node.name} would restart for a file it does not mount`);
+            }
+        }
+    });
+
+    it("a new directory and a binary file need no code change: each directory becomes a mounted ConfigMap", async () => {
+        const confs = copyOfConfs();
+        fs.mkdirSync(path.join(confs, "worker/resources/security"), { recursive: true });
+        const keystore = Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0x00, 0x00, 0x00, 0x02, 0xff]);
+        fs.writeFileSync(path.join(confs, "worker/resources/security/client-truststore.jks"), keystore);
+        fs.writeFileSync(path.join(confs, "worker/resources/security/README.txt"), "trust store for the receiver\n");
+
+        const run = await runStack("dev", (config) => setPath(config, "confsDir", confs));
+        for (const name of ["wso2sp-worker", "wso2sp-receiver"]) {
+            const configMapName = configMapsOf(objectNamed(run, "Deployment", name))[`${configVolume}/resources/security`];
+            assert.ok(configMapName, `${name} does not mount resources/security`);
+            const configMap = objectNamed(run, "ConfigMap", configMapName);
+            assert.equal(configMap.binaryData["client-truststore.jks"], keystore.toString("base64"));
+            assert.equal(configMap.data["README.txt"], "trust store for the receiver\n");
+        }
+        assert.equal(configMapsOf(objectNamed(run, "Deployment", "wso2sp-manager-1"))[`${configVolume}/resources/security`], undefined);
+    });
+
+    it("a directory over the ConfigMap size limit is refused before anything is deployed", async () => {
+        const confs = copyOfConfs();
+        fs.mkdirSync(path.join(confs, "manager/lib"));
+        fs.writeFileSync(path.join(confs, "manager/lib/big.jar"), Buffer.alloc(1024 * 1024 + 1, 1));
+        const error = await runStack("dev", (config) => setPath(config, "confsDir", confs)).then(
+            () => assert.fail("an oversized directory was accepted"),
+            (thrown: Error) => thrown,
+        );
+        assert.match(error.message, /manager\/lib\/ holds \d+ bytes, over the 1048576-byte ConfigMap limit/);
+        assert.match(error.message, /additionalVolumes/);
+        assert.deepEqual(registeredBeforeError().filter((resource) => resource.type.startsWith("kubernetes:")), []);
+    });
+});

@@ -1,0 +1,98 @@
+import { strict as assert } from "assert";
+import { registeredBeforeError, runStack, setPath, StackConfig } from "./harness";
+
+/** Runs dev with a bad change; returns the error after checking nothing was registered before it. */
+async function rejectedDev(change: (config: StackConfig) => void): Promise<string> {
+    const error = await runStack("dev", change).then(
+        () => assert.fail("the program accepted the bad setting"),
+        (thrown: Error) => thrown,
+    );
+    const kubernetesObjects = registeredBeforeError().filter((resource) => !resource.type.startsWith("pulumi:"));
+    assert.deepEqual(kubernetesObjects.map((resource) => resource.name), [], "resources were registered before the error");
+    return error.message;
+}
+
+/** The one line of the error that speaks of `setting`. */
+function lineFor(message: string, setting: string): string {
+    const line = message.split("\n").find((text) => text.includes(`wso2-sp:${setting} `));
+    assert.ok(line, `the error does not name wso2-sp:${setting}:\n${message}`);
+    return line;
+}
+
+describe("bad stack settings are refused before anything is deployed", () => {
+    it("a missing nfs.server names the setting and the command that sets it", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "nfs.server", undefined)), "nfs.server");
+        assert.match(line, /not set/);
+        assert.match(line, /pulumi config set --path nfs\.server 10\.0\.0\.9/);
+    });
+
+    it("a placeholder left in nfs.server is shown with the value and refused as neither address nor host name", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "nfs.server", "<NFS-Server-IP>")), "nfs.server");
+        assert.match(line, /"<NFS-Server-IP>"/);
+        assert.match(line, /IPv4 address, an IPv6 address or a DNS name/);
+    });
+
+    it("a relative nfs.siddhiFilesPath is refused as not absolute", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "nfs.siddhiFilesPath", "exports/siddhi")), "nfs.siddhiFilesPath");
+        assert.match(line, /absolute path/);
+        assert.match(line, /"exports\/siddhi"/);
+        assert.match(line, /pulumi config set --path nfs\.siddhiFilesPath \//);
+    });
+
+    for (const workers of ["two", 0, -1, 1.5]) {
+        it(`workers = ${JSON.stringify(workers)} is refused as not a positive integer`, async () => {
+            const line = lineFor(await rejectedDev((config) => setPath(config, "workers", workers)), "workers");
+            assert.match(line, new RegExp(JSON.stringify(workers).replace(".", "\\.")));
+            assert.match(line, /pulumi config set workers/);
+        });
+    }
+
+    it("an unknown node in additionalVolumes names the entry and the allowed nodes", async () => {
+        const line = lineFor(
+            await rejectedDev((config) => setPath(config, "additionalVolumes[0].nodes", ["manager", "gateway"])),
+            "additionalVolumes[0].nodes[1]",
+        );
+        assert.match(line, /"gateway"/);
+        assert.match(line, /manager, worker, receiver, dashboard/);
+        assert.match(line, /pulumi config set --path 'additionalVolumes\[0\]\.nodes\[0\]' manager/);
+    });
+
+    it("two additionalVolumes with one name are refused", async () => {
+        const message = await rejectedDev((config) =>
+            setPath(config, "additionalVolumes[1]", { name: "sp-manager-extras", path: "/exports/other", nodes: ["worker"] }),
+        );
+        assert.match(lineFor(message, "additionalVolumes[1].name"), /unique/);
+    });
+
+    it("a relative mountPath in additionalVolumes is refused", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "additionalVolumes[0].mountPath", "lib")), "additionalVolumes[0].mountPath");
+        assert.match(line, /absolute path/);
+        assert.match(line, /pulumi config set --path 'additionalVolumes\[0\]\.mountPath'/);
+    });
+
+    it("two additionalVolumes mounted at one path of the same node are refused", async () => {
+        const message = await rejectedDev((config) =>
+            setPath(config, "additionalVolumes[1]", { name: "sp-more-extras", path: "/exports/more", nodes: ["manager"] }),
+        );
+        assert.match(lineFor(message, "additionalVolumes[1].mountPath"), /another volume is mounted on manager/);
+    });
+
+    it("a missing confs directory is refused with the directory it looked for", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "confsDir", "no-such-confs")), "confsDir");
+        assert.match(line, /no-such-confs, which is not a directory/);
+    });
+
+    it("a misspelt setting is refused instead of being ignored", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "worker", 3)), "worker");
+        assert.match(line, /not a setting of this project/);
+    });
+
+    it("every bad setting is listed in the one error", async () => {
+        const message = await rejectedDev((config) => {
+            setPath(config, "nfs.server", "not a host");
+            setPath(config, "workers", 0);
+        });
+        lineFor(message, "nfs.server");
+        lineFor(message, "workers");
+    });
+});
