@@ -125,30 +125,25 @@ const confsConfigMaps = Object.fromEntries(
     confNodes.map((node) => [node, new ConfsConfigMaps(`confs-${node}`, { namespace: ns, node, directories: confTree[node] })]),
 ) as Record<(typeof confNodes)[number], ConfsConfigMaps>;
 
-const spNodes = spNodeSpecs(settings, endpoints).map((spec) => {
+const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map((spec) => {
     const claimMounts: ClaimMount[] = [
         ...(spec.kind === "manager" ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: names.siddhiFilesMountPath }] : []),
         ...additionalVolumes
             .filter(({ volume }) => volume.nodes.includes(spec.kind))
             .map(({ volume, nfs }) => ({ volumeName: volume.name, claimName: nfs.claimName, mountPath: volume.mountPath })),
     ];
-    return new SpNode(
-        spec.name,
-        {
-            namespace: ns,
-            spec,
-            image: `${registry}/${spec.imageName}:${settings.imageTag}`,
-            version: settings.imageTag,
-            memory: settings.memory[spec.kind],
-            serviceAccountName: serviceAccount.metadata.name,
-            imagePullSecretName: pullSecret?.metadata.name,
-            configMounts: confsConfigMaps[spec.confs].mounts,
-            claimMounts,
-            ingress: settings.ingress,
-        },
-        // The credentials must exist before a pod can read them.
-        { dependsOn: [credentials] },
-    );
+    return new SpNode(spec.name, {
+        namespace: ns,
+        spec,
+        image: `${registry}/${spec.imageName}:${settings.imageTag}`,
+        version: settings.imageTag,
+        memory: settings.memory[spec.kind],
+        serviceAccountName: serviceAccount.metadata.name,
+        imagePullSecretName: pullSecret?.metadata.name,
+        configMounts: confsConfigMaps[spec.confs].mounts,
+        claimMounts,
+        ingress: settings.ingress,
+    });
 });
 
 const hosts = settings.ingress.hosts;

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { ConfNode } from "./confs";
-import { adminUsername, credentialKeys, credentialsSecretName, managerPorts, nodeServiceNames } from "./names";
+import type * as pulumi from "@pulumi/pulumi";
+import { adminUsername, credentialKeys, managerPorts, nodeServiceNames } from "./names";
 import type { NodeKind, Settings } from "./settings";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -47,14 +48,16 @@ const workerPorts = [9090, 9443, 9543, 9544, 9711, 9611, 7711, 7611, 7070, 7443]
 const managerBasePorts = [9090, 9711, 9611, 7711, 7611];
 
 const literal = (name: string, value: string | number): EnvVar => ({ name, value: String(value) });
-const fromSecret = (name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: credentialsSecretName, key } } });
 const fromPod = (name: string, fieldPath: string): EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
 /**
  * The five SP nodes of the pattern (PATTERN.md, "Nodes"). Every `${NAME}` placeholder in `confs/`
- * is set here from the same names the Services get.
+ * is set here from the same names the Services get; passwords only as references to the
+ * credentials Secret.
  */
-export function spNodeSpecs(settings: Settings, endpoints: Endpoints): SpNodeSpec[] {
+export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credentialsSecretName: pulumi.Input<string>): SpNodeSpec[] {
+    // Naming the Secret by its output makes every Deployment wait until the Secret exists.
+    const fromSecret = (name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: credentialsSecretName, key } } });
     const credentials = [
         literal("ADMIN_USERNAME", adminUsername),
         fromSecret("ADMIN_PASSWORD", credentialKeys.adminPassword),

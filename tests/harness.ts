@@ -139,6 +139,8 @@ export async function runProgram(config: StackConfig, options: { stack?: string;
         return { ...require(path.join(projectDir, "index.ts")) };
     });
     const resolved = unwrapSecrets(await resolve(outputs ?? {}));
+    // Registrations whose inputs wait on other resources are still in flight: let them land.
+    await pulumi.runtime.disconnect();
     const objects = resources.filter((resource) => resource.type.startsWith("kubernetes:")).map(toKubernetesObject);
     return { resources, outputs: resolved, objects };
 }

@@ -18,8 +18,10 @@ function claimAt(deployment: Record<string, any>, mountPath: string): string | u
 }
 /** ConfigMap names a Deployment mounts, by mount path. */
 function configMapsOf(deployment: Record<string, any>): Record<string, string> {
-    const byVolume = new Map(podSpec(deployment).volumes.filter((volume: any) => volume.configMap).map((volume: any) => [volume.name, volume.configMap.name]));
-    return Object.fromEntries([...mountsOf(deployment)].filter(([, name]) => byVolume.has(name)).map(([mountPath, name]) => [mountPath, byVolume.get(name)]));
+    const byVolume = new Map<string, string>(
+        podSpec(deployment).volumes.filter((volume: any) => volume.configMap).map((volume: any) => [volume.name, volume.configMap.name]),
+    );
+    return Object.fromEntries([...mountsOf(deployment)].filter(([, name]) => byVolume.has(name)).map(([mountPath, name]) => [mountPath, byVolume.get(name)!]));
 }
 
 /** PATTERN.md's "Nodes" table and the Services of the original resources. */
