@@ -194,7 +194,8 @@ const persistentVolumeRetain: ResourceValidationPolicy = {
         if (type?.group !== "core" || type.kind !== "PersistentVolume") {
             return;
         }
-        const reclaimPolicy: unknown = args.props.spec?.persistentVolumeReclaimPolicy;
+        const spec = args.props.spec as { persistentVolumeReclaimPolicy?: unknown } | undefined;
+        const reclaimPolicy = spec?.persistentVolumeReclaimPolicy;
         if (reclaimPolicy !== "Retain") {
             const actual = reclaimPolicy === undefined ? "is not set" : `is ${JSON.stringify(reclaimPolicy)}`;
             reportViolation(`spec.persistentVolumeReclaimPolicy ${actual}; it must be "Retain".`);
