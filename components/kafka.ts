@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { containerSecurity, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
+import { containerSecurity, deploymentSpec, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
 
 export interface KafkaArgs {
     /** Namespace of every object. */
@@ -36,42 +36,38 @@ export class Kafka extends pulumi.ComponentResource {
             name,
             {
                 metadata: { name: args.serviceName, namespace: args.namespace, labels },
-                spec: {
+                spec: deploymentSpec({
                     replicas: 1,
-                    strategy: { type: "Recreate" },
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            securityContext: podSecurity(kafkaUserId),
-                            containers: [
-                                {
-                                    name: "kafka",
-                                    image: args.image,
-                                    env: [
-                                        { name: "KAFKA_BROKER_ID", value: "1" },
-                                        { name: "KAFKA_ZOOKEEPER_CONNECT", value: args.zookeeperConnect },
-                                        { name: "KAFKA_LISTENERS", value: `PLAINTEXT://0.0.0.0:${args.port}` },
-                                        { name: "KAFKA_ADVERTISED_LISTENERS", value: `PLAINTEXT://${this.bootstrapServers}` },
-                                        // A single broker cannot replicate its internal topics.
-                                        { name: "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", value: "1" },
-                                        { name: "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", value: "1" },
-                                        { name: "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", value: "1" },
-                                    ],
-                                    ports: [{ containerPort: args.port, protocol: "TCP" }],
-                                    resources: memory("1Gi"),
-                                    ...tcpProbes(args.port, 300),
-                                    securityContext: containerSecurity,
-                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/kafka/data" }],
-                                },
-                            ],
-                            // Evaluation only: SP's topics are transient.
-                            volumes: [{ name: "data", emptyDir: {} }],
-                        },
+                    singleton: true,
+                    selector,
+                    labels,
+                    pod: {
+                        securityContext: podSecurity(kafkaUserId),
+                        containers: [
+                            {
+                                name: "kafka",
+                                image: args.image,
+                                env: [
+                                    { name: "KAFKA_BROKER_ID", value: "1" },
+                                    { name: "KAFKA_ZOOKEEPER_CONNECT", value: args.zookeeperConnect },
+                                    { name: "KAFKA_LISTENERS", value: `PLAINTEXT://0.0.0.0:${args.port}` },
+                                    { name: "KAFKA_ADVERTISED_LISTENERS", value: `PLAINTEXT://${this.bootstrapServers}` },
+                                    // A single broker cannot replicate its internal topics.
+                                    { name: "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", value: "1" },
+                                    { name: "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", value: "1" },
+                                    { name: "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", value: "1" },
+                                ],
+                                ports: [{ containerPort: args.port, protocol: "TCP" }],
+                                resources: memory("1Gi"),
+                                ...tcpProbes(args.port, 300),
+                                securityContext: containerSecurity,
+                                volumeMounts: [{ name: "data", mountPath: "/var/lib/kafka/data" }],
+                            },
+                        ],
+                        // Evaluation only: SP's topics are transient.
+                        volumes: [{ name: "data", emptyDir: {} }],
                     },
-                },
+                }),
             },
             { parent: this },
         );

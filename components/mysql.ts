@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { databaseNames, mysqlDataClaimName } from "../config/names";
-import { containerSecurity, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
+import { containerSecurity, deploymentSpec, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
 import { NfsVolume } from "./nfsVolume";
 
 export interface MySqlArgs {
@@ -80,44 +80,40 @@ export class MySql extends pulumi.ComponentResource {
             name,
             {
                 metadata: { name: args.serviceName, namespace: args.namespace, labels },
-                spec: {
+                spec: deploymentSpec({
                     replicas: 1,
                     // Two servers must never share one data directory.
-                    strategy: { type: "Recreate" },
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            securityContext: podSecurity(mysqlUserId),
-                            containers: [
-                                {
-                                    name: "mysql",
-                                    image: args.image,
-                                    args: ["--max-connections=10000"],
-                                    env: [
-                                        { name: "MYSQL_ROOT_PASSWORD", valueFrom: secret(args.credentials.rootPasswordKey) },
-                                        { name: "MYSQL_USER", value: args.username },
-                                        { name: "MYSQL_PASSWORD", valueFrom: secret(args.credentials.userPasswordKey) },
-                                    ],
-                                    ports: [{ containerPort: args.port, protocol: "TCP" }],
-                                    resources: memory("1Gi"),
-                                    ...tcpProbes(args.port, 300),
-                                    securityContext: containerSecurity,
-                                    volumeMounts: [
-                                        { name: "data", mountPath: "/var/lib/mysql" },
-                                        { name: "init-scripts", mountPath: "/docker-entrypoint-initdb.d", readOnly: true },
-                                    ],
-                                },
-                            ],
-                            volumes: [
-                                { name: "data", persistentVolumeClaim: { claimName: data.claimName } },
-                                { name: "init-scripts", configMap: { name: initScripts.metadata.name } },
-                            ],
-                        },
+                    singleton: true,
+                    selector,
+                    labels,
+                    pod: {
+                        securityContext: podSecurity(mysqlUserId),
+                        containers: [
+                            {
+                                name: "mysql",
+                                image: args.image,
+                                args: ["--max-connections=10000"],
+                                env: [
+                                    { name: "MYSQL_ROOT_PASSWORD", valueFrom: secret(args.credentials.rootPasswordKey) },
+                                    { name: "MYSQL_USER", value: args.username },
+                                    { name: "MYSQL_PASSWORD", valueFrom: secret(args.credentials.userPasswordKey) },
+                                ],
+                                ports: [{ containerPort: args.port, protocol: "TCP" }],
+                                resources: memory("1Gi"),
+                                ...tcpProbes(args.port, 300),
+                                securityContext: containerSecurity,
+                                volumeMounts: [
+                                    { name: "data", mountPath: "/var/lib/mysql" },
+                                    { name: "init-scripts", mountPath: "/docker-entrypoint-initdb.d", readOnly: true },
+                                ],
+                            },
+                        ],
+                        volumes: [
+                            { name: "data", persistentVolumeClaim: { claimName: data.claimName } },
+                            { name: "init-scripts", configMap: { name: initScripts.metadata.name } },
+                        ],
                     },
-                },
+                }),
             },
             { parent: this },
         );

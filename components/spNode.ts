@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
 import { spUserId } from "../config/names";
-import { containerSecurity, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
+import { containerSecurity, deploymentSpec, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
 import type { ConfigMapMount } from "./confsConfigMaps";
 
 /** An NFS claim as a pod mounts it. */
@@ -97,39 +97,35 @@ export class SpNode extends pulumi.ComponentResource {
             name,
             {
                 metadata: { name: spec.name, namespace: args.namespace, labels },
-                spec: {
+                spec: deploymentSpec({
                     replicas: spec.replicas,
                     // A node with one identity must not run twice during a rollout.
-                    strategy: spec.singleton ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            serviceAccountName: args.serviceAccountName,
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
-                            securityContext: podSecurity(spUserId),
-                            initContainers: spec.dependsOn.map(waitFor),
-                            containers: [
-                                {
-                                    name: spec.name,
-                                    image: args.image,
-                                    env: spec.env,
-                                    ports: spec.containerPorts.map((containerPort) => ({ containerPort, protocol: "TCP" })),
-                                    resources: memory(args.memory),
-                                    ...tcpProbes(spec.nodePort, startupSeconds),
-                                    securityContext: containerSecurity,
-                                    volumeMounts: [...args.configMounts, ...args.claimMounts].map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
-                                },
-                            ],
-                            volumes: [
-                                ...args.configMounts.map(({ volumeName, configMapName }) => ({ name: volumeName, configMap: { name: configMapName } })),
-                                ...args.claimMounts.map(({ volumeName, claimName }) => ({ name: volumeName, persistentVolumeClaim: { claimName } })),
-                            ],
-                        },
+                    singleton: spec.singleton,
+                    selector,
+                    labels,
+                    pod: {
+                        serviceAccountName: args.serviceAccountName,
+                        imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
+                        securityContext: podSecurity(spUserId),
+                        initContainers: spec.dependsOn.map(waitFor),
+                        containers: [
+                            {
+                                name: spec.name,
+                                image: args.image,
+                                env: spec.env,
+                                ports: spec.containerPorts.map((containerPort) => ({ containerPort, protocol: "TCP" })),
+                                resources: memory(args.memory),
+                                ...tcpProbes(spec.nodePort, startupSeconds),
+                                securityContext: containerSecurity,
+                                volumeMounts: [...args.configMounts, ...args.claimMounts].map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
+                            },
+                        ],
+                        volumes: [
+                            ...args.configMounts.map(({ volumeName, configMapName }) => ({ name: volumeName, configMap: { name: configMapName } })),
+                            ...args.claimMounts.map(({ volumeName, claimName }) => ({ name: volumeName, persistentVolumeClaim: { claimName } })),
+                        ],
                     },
-                },
+                }),
             },
             { parent: this },
         );

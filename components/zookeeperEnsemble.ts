@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { containerSecurity, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
+import { containerSecurity, deploymentSpec, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
 
 export interface ZooKeeperEnsembleArgs {
     /** Namespace of every object. */
@@ -37,42 +37,38 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                 `${name}-${serviceName}`,
                 {
                     metadata: { name: serviceName, namespace: args.namespace, labels },
-                    spec: {
+                    spec: deploymentSpec({
                         replicas: 1,
-                        strategy: { type: "Recreate" },
-                        selector: { matchLabels: selector },
-                        template: {
-                            metadata: { labels },
-                            spec: {
-                                automountServiceAccountToken: false,
-                                enableServiceLinks: false,
-                                securityContext: podSecurity(zookeeperUserId),
-                                containers: [
-                                    {
-                                        name: "zookeeper",
-                                        image: args.image,
-                                        env: [
-                                            { name: "ZOO_MY_ID", value: String(index + 1) },
-                                            { name: "ZOO_SERVERS", value: servers },
-                                        ],
-                                        ports: [client, follower, election].map((containerPort) => ({ containerPort, protocol: "TCP" })),
-                                        resources: memory("512Mi"),
-                                        ...tcpProbes(client, 120),
-                                        securityContext: containerSecurity,
-                                        volumeMounts: [
-                                            { name: "data", mountPath: "/data" },
-                                            { name: "datalog", mountPath: "/datalog" },
-                                        ],
-                                    },
-                                ],
-                                // Evaluation only: the ensemble rebuilds its state from Kafka and SP on restart.
-                                volumes: [
-                                    { name: "data", emptyDir: {} },
-                                    { name: "datalog", emptyDir: {} },
-                                ],
-                            },
+                        singleton: true,
+                        selector,
+                        labels,
+                        pod: {
+                            securityContext: podSecurity(zookeeperUserId),
+                            containers: [
+                                {
+                                    name: "zookeeper",
+                                    image: args.image,
+                                    env: [
+                                        { name: "ZOO_MY_ID", value: String(index + 1) },
+                                        { name: "ZOO_SERVERS", value: servers },
+                                    ],
+                                    ports: [client, follower, election].map((containerPort) => ({ containerPort, protocol: "TCP" })),
+                                    resources: memory("512Mi"),
+                                    ...tcpProbes(client, 120),
+                                    securityContext: containerSecurity,
+                                    volumeMounts: [
+                                        { name: "data", mountPath: "/data" },
+                                        { name: "datalog", mountPath: "/datalog" },
+                                    ],
+                                },
+                            ],
+                            // Evaluation only: the ensemble rebuilds its state from Kafka and SP on restart.
+                            volumes: [
+                                { name: "data", emptyDir: {} },
+                                { name: "datalog", emptyDir: {} },
+                            ],
                         },
-                    },
+                    }),
                 },
                 { parent: this },
             );

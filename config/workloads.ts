@@ -31,3 +31,26 @@ export function tcpProbes(port: number, startupSeconds: number): Pick<Container,
     const probe = (failureThreshold: number) => ({ tcpSocket: { port }, periodSeconds, failureThreshold });
     return { startupProbe: probe(Math.ceil(startupSeconds / periodSeconds)), readinessProbe: probe(3), livenessProbe: probe(3) };
 }
+
+/**
+ * A Deployment spec with the pod defaults every workload here shares: no API token (nothing calls
+ * the Kubernetes API) and no Service env links (they clash with the images' own env, e.g. KAFKA_*).
+ * A `singleton` (one identity, or one data directory) is replaced, never surged, on rollout.
+ */
+export function deploymentSpec(args: {
+    replicas: number;
+    singleton: boolean;
+    selector: Record<string, string>;
+    labels: Record<string, string>;
+    pod: k8s.types.input.core.v1.PodSpec;
+}): k8s.types.input.apps.v1.DeploymentSpec {
+    return {
+        replicas: args.replicas,
+        strategy: args.singleton ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        selector: { matchLabels: args.selector },
+        template: {
+            metadata: { labels: args.labels },
+            spec: { automountServiceAccountToken: false, enableServiceLinks: false, ...args.pod },
+        },
+    };
+}
