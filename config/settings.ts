@@ -76,7 +76,10 @@ const schema = z
             inCluster: z.boolean(),
             host: z.union([z.literal(""), host]),
             port: z.number().int().min(1).max(65535),
-            username: z.string().regex(/^[A-Za-z0-9_]{1,32}$/, { error: "must be a MySQL user name" }),
+            username: z
+                .string()
+                .regex(/^[A-Za-z0-9_]{1,32}$/, { error: "must be a MySQL user name" })
+                .refine((username) => username.toLowerCase() !== "root", { error: "must not be root: SP connects as an application user" }),
             image: imageRef,
         }),
         kafka: z.strictObject({ inCluster: z.boolean(), bootstrapServers: z.union([z.literal(""), hostPortList]), image: imageRef }),
@@ -102,6 +105,7 @@ const fixExamples: Record<string, string> = {
         "pulumi config set --path 'additionalVolumes[I].mountPath' /home/wso2carbon/wso2-artifact-volume",
     "additionalVolumes.nodes": "pulumi config set --path 'additionalVolumes[I].nodes[0]' manager",
     "database.host": "pulumi config set --path database.host mysql.example.com",
+    "database.username": "pulumi config set --path database.username wso2carbon",
     databasePassword: "pulumi config set --secret databasePassword <password>",
     subscriptionPassword: "pulumi config set --secret subscriptionPassword <password>",
     "kafka.bootstrapServers": "pulumi config set --path kafka.bootstrapServers kafka-1.example.com:9092",

@@ -77,6 +77,12 @@ describe("bad stack settings are refused before anything is deployed", () => {
         assert.match(lineFor(message, "additionalVolumes[1].mountPath"), /another volume is mounted on manager/);
     });
 
+    it("SP never connects to the database as root", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "database.username", "root")), "database.username");
+        assert.match(line, /must not be root/);
+        assert.match(line, /pulumi config set --path database\.username wso2carbon/);
+    });
+
     it("a missing confs directory is refused with the directory it looked for", async () => {
         const line = lineFor(await rejectedDev((config) => setPath(config, "confsDir", "no-such-confs")), "confsDir");
         assert.match(line, /no-such-confs, which is not a directory/);
