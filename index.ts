@@ -136,7 +136,6 @@ const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map(
         namespace: ns,
         spec,
         image: `${registry}/${spec.imageName}:${settings.imageTag}`,
-        version: settings.imageTag,
         memory: settings.memory[spec.kind],
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: pullSecret?.metadata.name,

@@ -28,8 +28,7 @@ export class Kafka extends pulumi.ComponentResource {
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2sp:deps:Kafka", name, {}, opts);
 
-        const version = args.image.split(":").pop() ?? "";
-        const { selector, labels } = workloadLabels("kafka", args.serviceName, "kafka", version);
+        const { selector, labels } = workloadLabels("kafka", args.serviceName, "kafka", args.image);
         this.bootstrapServers = `${args.serviceName}:${args.port}`;
 
         new k8s.apps.v1.Deployment(

@@ -35,8 +35,7 @@ export class MySql extends pulumi.ComponentResource {
     constructor(name: string, args: MySqlArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2sp:deps:MySql", name, {}, opts);
 
-        const version = args.image.split(":").pop() ?? "";
-        const { selector, labels } = workloadLabels("mysql", args.serviceName, "database", version);
+        const { selector, labels } = workloadLabels("mysql", args.serviceName, "database", args.image);
 
         const data = new NfsVolume(
             `${name}-data`,

@@ -22,8 +22,6 @@ export interface SpNodeArgs {
     spec: SpNodeSpec;
     /** Full image reference, registry and tag included. */
     image: string;
-    /** Version label of the pods: the image tag. */
-    version: string;
     /** Memory request and limit of the SP container (a Kubernetes quantity). */
     memory: string;
     /** ServiceAccount the pods run as. */
@@ -79,7 +77,7 @@ export class SpNode extends pulumi.ComponentResource {
         super("wso2sp:sp:Node", name, {}, opts);
 
         const { spec } = args;
-        const { selector, labels } = workloadLabels("wso2sp", spec.name, spec.kind, args.version);
+        const { selector, labels } = workloadLabels("wso2sp", spec.name, spec.kind, args.image);
 
         const waitFor = (dependency: Dependency): k8s.types.input.core.v1.Container => ({
             name: `wait-for-${dependency.name}`,

@@ -28,11 +28,10 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         super("wso2sp:deps:ZooKeeperEnsemble", name, {}, opts);
 
         const { client, follower, election } = args.ports;
-        const version = args.image.split(":").pop() ?? "";
         const servers = args.serviceNames.map((host, index) => `server.${index + 1}=${host}:${follower}:${election};${client}`).join(" ");
 
         args.serviceNames.forEach((serviceName, index) => {
-            const { selector, labels } = workloadLabels("zookeeper", serviceName, "zookeeper", version);
+            const { selector, labels } = workloadLabels("zookeeper", serviceName, "zookeeper", args.image);
             new k8s.apps.v1.Deployment(
                 `${name}-${serviceName}`,
                 {

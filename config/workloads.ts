@@ -3,11 +3,22 @@ import { commonLabels } from "./names";
 
 type Container = k8s.types.input.core.v1.Container;
 
-/** Labels of one workload; `selector` is the immutable subset its Deployment and Service select on. */
-export function workloadLabels(name: string, instance: string, component: string, version: string) {
-    const selector = { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
-    return { selector, labels: { ...commonLabels, ...selector, "app.kubernetes.io/component": component, "app.kubernetes.io/version": version } };
+/**
+ * Labels of one workload; `selector` is the immutable subset its Deployment and Service select on.
+ * `app.kubernetes.io/version` is the image tag when that is a valid label value (not for an image
+ * pinned by digest).
+ */
+export function workloadLabels(name: string, instance: string, component: string, image: string) {
+    const selector: Record<string, string> = { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
+    const labels: Record<string, string> = { ...commonLabels, ...selector, "app.kubernetes.io/component": component };
+    const tag = image.includes("@") ? undefined : /:([^:/]+)$/.exec(image)?.[1];
+    if (tag !== undefined && labelValue.test(tag)) {
+        labels["app.kubernetes.io/version"] = tag;
+    }
+    return { selector, labels };
 }
+
+const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** Pod-level security shared by every pod: a fixed non-root user, its group owning mounted volumes. */
 export function podSecurity(uid: number): k8s.types.input.core.v1.PodSecurityContext {

@@ -291,6 +291,20 @@ describe("editing stack settings", () => {
         }
     });
 
+    it("images pinned by digest or with long tags still give valid labels on every object", async () => {
+        const digest = `zookeeper@sha256:${"ab".repeat(32)}`;
+        const run = await runStack("dev", (config) => {
+            setPath(config, "zookeeper.image", digest);
+            setPath(config, "imageTag", `4.4.0-${"x".repeat(70)}`);
+        });
+        assert.equal(container(objectNamed(run, "Deployment", "zoo1")).image, digest);
+        for (const object of run.objects) {
+            for (const [key, value] of Object.entries<string>(object.metadata.labels ?? {})) {
+                assert.match(value, /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, `${object.kind} ${object.metadata.name} label ${key}`);
+            }
+        }
+    });
+
     it("more workers take one setting", async () => {
         const run = await runStack("dev", (config) => setPath(config, "workers", 5));
         assert.equal(objectNamed(run, "Deployment", "wso2sp-worker").spec.replicas, 5);
