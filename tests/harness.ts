@@ -103,19 +103,31 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     return args.inputs;
 }
 
+export interface RunOptions {
+    /** Stack name the program sees; `test` unless given. */
+    stack?: string;
+    /** Settings to hand over as secrets. */
+    secretKeys?: string[];
+    /** Another program to run instead of index.ts (the benchmark's baseline). */
+    programFile?: string;
+    /** Called as the mock monitor receives each registration (the benchmark's clock). */
+    onNewResource?: () => void;
+}
+
 /**
  * Runs index.ts with the given settings and returns what it registered. A program that throws
  * (bad settings) rejects with its error; `registeredBeforeError` then tells what it had registered.
  */
-export async function runProgram(config: StackConfig, options: { stack?: string; secretKeys?: string[] } = {}): Promise<ProgramRun> {
+export async function runProgram(config: StackConfig, options: RunOptions = {}): Promise<ProgramRun> {
     const resources: Registered[] = [];
     const optionsByResource = new Map<string, pulumi.ResourceOptions>();
     lastRunResources = resources;
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
-                const options = optionsByResource.get(`${args.type}::${args.name}`) ?? {};
-                resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), options });
+                const resourceOptions = optionsByResource.get(`${args.type}::${args.name}`) ?? {};
+                resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), options: resourceOptions });
+                options.onNewResource?.();
                 return { id: `${args.name}-id`, state: mockState(args) };
             },
             call: (args) => args.inputs,
@@ -130,14 +142,19 @@ export async function runProgram(config: StackConfig, options: { stack?: string;
     pulumi.runtime.setAllConfig(serialized, (options.secretKeys ?? []).map((key) => `${projectName}:${key}`));
 
     forgetProgramModules();
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-        // Runs in process before each registration, so it sees options the mock monitor does not get.
-        pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
-            optionsByResource.set(`${type}::${name}`, opts);
-            return undefined;
+    const outputs = await pulumi.runtime
+        .runInPulumiStack(async () => {
+            // Runs in process before each registration, so it sees options the mock monitor does not get.
+            pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
+                optionsByResource.set(`${type}::${name}`, opts);
+                return undefined;
+            });
+            return { ...require(options.programFile ?? path.join(projectDir, "index.ts")) };
+        })
+        .catch((error: unknown) => {
+            surfacedErrors.add(error as object);
+            throw error;
         });
-        return { ...require(path.join(projectDir, "index.ts")) };
-    });
     const resolved = unwrapSecrets(await resolve(outputs ?? {}));
     // Registrations whose inputs wait on other resources are still in flight: let them land.
     await pulumi.runtime.disconnect();
@@ -146,6 +163,18 @@ export async function runProgram(config: StackConfig, options: { stack?: string;
 }
 
 let lastRunResources: Registered[] = [];
+
+/**
+ * The Stack resource also rejects with a program's error, where no caller can handle it. Such a
+ * rejection is dropped once runProgram has handed the same error to its caller; any other one
+ * still ends the process, as Node would.
+ */
+const surfacedErrors = new WeakSet<object>();
+process.on("unhandledRejection", (reason) => {
+    if (!(typeof reason === "object" && reason !== null && surfacedErrors.has(reason))) {
+        throw reason;
+    }
+});
 
 /** What the last run registered, also when it failed. */
 export function registeredBeforeError(): Registered[] {

@@ -1,0 +1,101 @@
+/**
+ * Golden manifests: the committed `rendered/<stack>/` must be exactly what the program renders now
+ * (the same renderer as `npm run render`, run in process). A change to the program that changes
+ * a manifest therefore fails here until the rendered files are updated and committed with it:
+ * `npm run test:update` (UPDATE_GOLDEN=1) rewrites them and passes.
+ */
+import assert from "node:assert/strict";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { fileName, readRendered, redactSecretValues, renderedDir, renderObjects, renderStack, writeRendered } from "../scripts/render";
+import { listStacks, projectDir, redacted, runStack } from "./harness";
+
+const update = !["", "0", "false"].includes(process.env.UPDATE_GOLDEN ?? "");
+
+/** The differences between committed and rendered files, one line each; empty when equal. */
+function differences(committed: Map<string, string>, rendered: Map<string, string>): string[] {
+    const lines: string[] = [];
+    for (const [name, text] of rendered) {
+        const old = committed.get(name);
+        if (old === undefined) {
+            lines.push(`  + ${name}: rendered, but not committed (a new object)`);
+        } else if (old !== text) {
+            lines.push(`  ~ ${name}: ${firstDifference(old, text)}`);
+        }
+    }
+    for (const name of committed.keys()) {
+        if (!rendered.has(name)) {
+            lines.push(`  - ${name}: committed, but no longer rendered (the program dropped or renamed the object)`);
+        }
+    }
+    return lines;
+}
+
+function firstDifference(committed: string, rendered: string): string {
+    const a = committed.split("\n");
+    const b = rendered.split("\n");
+    const line = a.findIndex((text, index) => text !== b[index]);
+    const index = line === -1 ? a.length : line;
+    return `line ${index + 1} is ${JSON.stringify(a[index] ?? "<end of file>")} committed, ${JSON.stringify(b[index] ?? "<end of file>")} rendered`;
+}
+
+describe("golden manifests (rendered/<stack>/)", () => {
+    // Every committed stack file has its committed rendering.
+    const stacks = listStacks();
+
+    it("covers at least the dev and prod stacks", () => {
+        assert.ok(stacks.includes("dev") && stacks.includes("prod"), `stacks found: ${stacks.join(", ")}`);
+    });
+
+    for (const stack of stacks) {
+        it(`${stack}: the program renders exactly the committed rendered/${stack}/${update ? " (UPDATE_GOLDEN: rewriting it)" : ""}`, async () => {
+            const rendered = await renderStack(stack);
+            if (update) {
+                writeRendered(stack, rendered);
+            }
+            const committed = readRendered(stack);
+            const found = differences(committed, rendered);
+            const shown = path.relative(projectDir, renderedDir(stack));
+            if (found.length > 0) {
+                assert.fail(
+                    `${shown}/ differs from what the program renders for stack ${stack} (${found.length} file(s)):\n${found.join("\n")}\n` +
+                        "If the change is intended, run `npm run test:update` and commit rendered/ with the change.",
+                );
+            }
+        });
+    }
+});
+
+describe("rendered manifests (scripts/render.ts)", () => {
+    it("read back, each file is the object the program registers (secret values redacted)", async () => {
+        const run = await runStack("dev");
+        const files = renderObjects(run.objects);
+        assert.equal(files.size, run.objects.length);
+        for (const object of run.objects) {
+            // Read as YAML 1.1 too (kubectl's go-yaml): strings such as "yes" or "1:20" must stay strings.
+            for (const version of ["1.1", "1.2"] as const) {
+                assert.deepEqual(parseYaml(files.get(fileName(object))!, { version }), JSON.parse(JSON.stringify(redactSecretValues(object))));
+            }
+        }
+    });
+
+    it("carry no Secret value, only the keys", async () => {
+        const run = await runStack("prod");
+        const secrets = run.objects.filter((object) => object.kind === "Secret");
+        assert.ok(secrets.length >= 2, "prod has the credentials and the pull Secret");
+        const files = renderObjects(run.objects);
+        for (const secret of secrets) {
+            const text = files.get(fileName(secret))!;
+            const rendered = parseYaml(text);
+            for (const field of ["data", "stringData"]) {
+                assert.deepEqual(Object.keys(rendered[field] ?? {}), Object.keys(secret[field] ?? {}).sort());
+                for (const value of Object.values(rendered[field] ?? {})) {
+                    assert.equal(value, redacted);
+                }
+            }
+            for (const value of [...Object.values(secret.data ?? {}), ...Object.values(secret.stringData ?? {})]) {
+                assert.ok(value === redacted || !text.includes(String(value)), `${fileName(secret)} shows a secret value`);
+            }
+        }
+    });
+});
