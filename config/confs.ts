@@ -42,6 +42,15 @@ export function readConfTree(confsDir: string): ConfTree {
     for (const node of confNodes) {
         const nodeDir = path.join(confsDir, node);
         tree[node] = fs.existsSync(nodeDir) ? filesByDirectory(nodeDir).map(([dir, files]) => toConfDirectory(node, nodeDir, dir, files, problems)) : [];
+        // `conf/manager` and `conf-manager` would share a pod volume name.
+        const seen = new Map<string, string>();
+        for (const directory of tree[node]) {
+            const other = seen.get(directory.volumeName);
+            if (other !== undefined) {
+                problems.push(`confs/${node}/${directory.relativeDir} and confs/${node}/${other} differ only in punctuation; rename one`);
+            }
+            seen.set(directory.volumeName, directory.relativeDir);
+        }
     }
     if (problems.length > 0) {
         throw new pulumi.RunError(`Invalid configuration files; nothing was deployed:\n${problems.map((p) => `  - ${p}`).join("\n")}`);

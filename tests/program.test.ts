@@ -348,6 +348,17 @@ describe("configuration files in confs/", () => {
         assert.equal(configMapsOf(objectNamed(run, "Deployment", "wso2sp-manager-1"))[`${configVolume}/resources/security`], undefined);
     });
 
+    it("two directories whose names differ only in punctuation are refused, since their pod volumes would clash", async () => {
+        const confs = copyOfConfs();
+        fs.mkdirSync(path.join(confs, "manager/conf-manager"));
+        fs.writeFileSync(path.join(confs, "manager/conf-manager/notes.txt"), "x\n");
+        const error = await runStack("dev", (config) => setPath(config, "confsDir", confs)).then(
+            () => assert.fail("clashing directories were accepted"),
+            (thrown: Error) => thrown,
+        );
+        assert.match(error.message, /confs\/manager\/conf[-/]manager and confs\/manager\/conf[-/]manager differ only in punctuation/);
+    });
+
     it("a directory over the ConfigMap size limit is refused before anything is deployed", async () => {
         const confs = copyOfConfs();
         fs.mkdirSync(path.join(confs, "manager/lib"));
