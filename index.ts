@@ -12,13 +12,16 @@ import { confNodes, readConfTree } from "./config/confs";
 import * as names from "./config/names";
 import { Endpoints, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
+import { keepOnDestroy } from "./config/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
 const settings = loadSettings();
 const confTree = readConfTree(path.resolve(projectDir, settings.confsDir));
 
 const labels = names.commonLabels;
-const ns = new k8s.core.v1.Namespace("namespace", { metadata: { name: settings.namespace, labels } }).metadata.name;
+// Deleting the namespace would delete the claims with it, so it is kept like them.
+const ns = new k8s.core.v1.Namespace("namespace", { metadata: { name: settings.namespace, labels } }, keepOnDestroy(settings.volumeProtection))
+    .metadata.name;
 
 const serviceAccount = new k8s.core.v1.ServiceAccount("service-account", {
     metadata: { name: names.serviceAccountName, namespace: ns, labels },
@@ -28,20 +31,20 @@ const serviceAccount = new k8s.core.v1.ServiceAccount("service-account", {
 
 // Passwords: the stack's secret setting when given, otherwise generated and kept in the state.
 const generated = (name: string) => new random.RandomPassword(name, { length: 32, special: false }).result;
-const databasePassword = settings.secrets.databasePassword ?? generated("database-password");
+const databaseUserPassword = settings.secrets.databasePassword ?? generated("database-password");
 const spAdminPassword = settings.secrets.adminPassword ?? generated("admin-password");
-const mysqlRootPassword = settings.database.inCluster ? (settings.secrets.mysqlRootPassword ?? generated("mysql-root-password")) : undefined;
+const rootPassword = settings.database.inCluster ? (settings.secrets.mysqlRootPassword ?? generated("mysql-root-password")) : undefined;
 
 const credentials = new k8s.core.v1.Secret("credentials", {
     metadata: { name: names.credentialsSecretName, namespace: ns, labels },
     type: "Opaque",
     stringData: {
-        [names.credentialKeys.databasePassword]: databasePassword,
+        [names.credentialKeys.databasePassword]: databaseUserPassword,
         [names.credentialKeys.adminPassword]: spAdminPassword,
         [names.credentialKeys.adminPasswordBase64]: spAdminPassword.apply((password) => Buffer.from(password).toString("base64")),
         [names.credentialKeys.keystorePassword]: names.imageBuiltInPassword,
         [names.credentialKeys.embeddedDbPassword]: names.imageBuiltInPassword,
-        ...(mysqlRootPassword ? { [names.credentialKeys.mysqlRootPassword]: mysqlRootPassword } : {}),
+        ...(rootPassword ? { [names.credentialKeys.mysqlRootPassword]: rootPassword } : {}),
     },
 });
 
@@ -161,5 +164,10 @@ export const claimNames = {
     ...Object.fromEntries(additionalVolumes.map(({ volume, nfs }) => [volume.name, nfs.claimName])),
     ...(mysql ? { mysqlData: mysql.claimName } : {}),
 };
-/** `pulumi stack output --show-secrets adminPassword` shows the SP admin password. */
+/**
+ * `pulumi stack output --show-secrets` shows the passwords, generated ones included. The in-cluster
+ * MySQL keeps its passwords in its data: save them before `pulumi destroy` to reuse that data.
+ */
 export const adminPassword = pulumi.secret(spAdminPassword);
+export const databasePassword = pulumi.secret(databaseUserPassword);
+export const mysqlRootPassword = rootPassword && pulumi.secret(rootPassword);

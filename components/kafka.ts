@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { containerSecurity, deploymentSpec, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
+import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../config/workloads";
 
 export interface KafkaArgs {
     /** Namespace of every object. */
@@ -55,6 +55,8 @@ export class Kafka extends pulumi.ComponentResource {
                                     { name: "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", value: "1" },
                                     { name: "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", value: "1" },
                                     { name: "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", value: "1" },
+                                    // The image's default 1 GiB heap alone would fill the memory limit.
+                                    { name: "KAFKA_HEAP_OPTS", value: "-Xms512m -Xmx512m" },
                                 ],
                                 ports: [{ containerPort: args.port, protocol: "TCP" }],
                                 resources: memory("1Gi"),
@@ -68,7 +70,7 @@ export class Kafka extends pulumi.ComponentResource {
                     },
                 }),
             },
-            { parent: this },
+            { parent: this, customTimeouts: rolloutTimeouts },
         );
 
         new k8s.core.v1.Service(

@@ -1,11 +1,16 @@
+import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../config/names";
+import { keepOnDestroy } from "../config/workloads";
 
 export interface NfsVolumeArgs {
     /** Namespace of the claim. */
     namespace: pulumi.Input<string>;
-    /** Name of the claim that pods mount; the PersistentVolume is named `<namespace>-<claimName>`. */
+    /**
+     * Base name of the claim that pods mount. The claim is named `<claimName>-<hash of the NFS
+     * source and size>` and the PersistentVolume `<namespace>-<claim>`.
+     */
     claimName: string;
     /** NFS server: IPv4, IPv6 or DNS name. */
     server: string;
@@ -16,8 +21,9 @@ export interface NfsVolumeArgs {
     /** ReadWriteMany for volumes that several pods share, ReadWriteOnce for a single writer. */
     accessMode: "ReadWriteMany" | "ReadWriteOnce";
     /**
-     * What `pulumi destroy` does: `retainOnDelete` leaves volume and claim in the cluster,
-     * `protect` refuses to delete them. The data on the server survives either way (reclaim Retain).
+     * What `pulumi destroy` (or moving the volume) does with the old objects: `retainOnDelete`
+     * leaves volume and claim in the cluster, `protect` refuses to delete them. The data on the
+     * server survives either way (reclaim Retain).
      */
     protection: "retainOnDelete" | "protect";
     /** Labels added to both objects. */
@@ -27,6 +33,9 @@ export interface NfsVolumeArgs {
 /**
  * An NFS export as a PersistentVolume and the one claim bound to it: each names the other
  * (`claimRef` and `volumeName`), so a claim can never bind another volume of the same size.
+ * Kubernetes cannot change a volume's source or a bound claim's size, so both are named from
+ * them: another server, path or size gives a new volume and claim, the pods roll over to it, and
+ * the old pair is deleted, left (retainOnDelete) or kept (protect, which stops the update).
  */
 export class NfsVolume extends pulumi.ComponentResource {
     public readonly claimName: pulumi.Output<string>;
@@ -36,9 +45,10 @@ export class NfsVolume extends pulumi.ComponentResource {
         super("wso2sp:storage:NfsVolume", name, {}, opts);
 
         const labels = { ...commonLabels, "app.kubernetes.io/component": "storage", ...args.labels };
-        const keep: pulumi.CustomResourceOptions =
-            args.protection === "protect" ? { parent: this, protect: true } : { parent: this, retainOnDelete: true };
-        const volumeName = pulumi.interpolate`${args.namespace}-${args.claimName}`;
+        const keep = { parent: this, ...keepOnDestroy(args.protection) };
+        const source = createHash("sha256").update(JSON.stringify([args.server, args.path, args.size, args.accessMode])).digest("hex");
+        const claimName = `${args.claimName}-${source.slice(0, 8)}`;
+        const volumeName = pulumi.interpolate`${args.namespace}-${claimName}`;
 
         const volume = new k8s.core.v1.PersistentVolume(
             name,
@@ -50,7 +60,7 @@ export class NfsVolume extends pulumi.ComponentResource {
                     persistentVolumeReclaimPolicy: "Retain",
                     storageClassName: "",
                     nfs: { server: args.server, path: args.path },
-                    claimRef: { namespace: args.namespace, name: args.claimName },
+                    claimRef: { namespace: args.namespace, name: claimName },
                 },
             },
             keep,
@@ -59,7 +69,7 @@ export class NfsVolume extends pulumi.ComponentResource {
         const claim = new k8s.core.v1.PersistentVolumeClaim(
             name,
             {
-                metadata: { name: args.claimName, namespace: args.namespace, labels },
+                metadata: { name: claimName, namespace: args.namespace, labels },
                 spec: {
                     accessModes: [args.accessMode],
                     resources: { requests: { storage: args.size } },

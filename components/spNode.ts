@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
 import { spUserId } from "../config/names";
-import { containerSecurity, deploymentSpec, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
+import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../config/workloads";
 import type { ConfigMapMount } from "./confsConfigMaps";
 
 /** An NFS claim as a pod mounts it. */
@@ -125,7 +125,7 @@ export class SpNode extends pulumi.ComponentResource {
                     },
                 }),
             },
-            { parent: this },
+            { parent: this, customTimeouts: rolloutTimeouts },
         );
 
         const service = new k8s.core.v1.Service(

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { containerSecurity, deploymentSpec, memory, podSecurity, tcpProbes, workloadLabels } from "../config/workloads";
+import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../config/workloads";
 
 export interface ZooKeeperEnsembleArgs {
     /** Namespace of every object. */
@@ -50,6 +50,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                                     env: [
                                         { name: "ZOO_MY_ID", value: String(index + 1) },
                                         { name: "ZOO_SERVERS", value: servers },
+                                        // Heap in MB; the image's default of 1000 would not fit the memory limit.
+                                        { name: "ZK_SERVER_HEAP", value: "256" },
                                     ],
                                     ports: [client, follower, election].map((containerPort) => ({ containerPort, protocol: "TCP" })),
                                     resources: memory("512Mi"),
@@ -69,7 +71,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                         },
                     }),
                 },
-                { parent: this },
+                { parent: this, customTimeouts: rolloutTimeouts },
             );
             new k8s.core.v1.Service(
                 `${name}-${serviceName}`,

@@ -3,7 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { artifactVolumeRoot, mysqlDataClaimName, siddhiFilesClaimName } from "./names";
+import { artifactVolumeRoot, configVolumeRoot, mysqlDataClaimName, productHome, siddhiFilesClaimName, siddhiFilesMountPath } from "./names";
 
 /** The project directory: Pulumi.yaml, the default `confs/`. */
 export const projectDir = path.resolve(__dirname, "..");
@@ -21,7 +21,10 @@ type SecretKey = (typeof secretKeys)[number];
 const host = z.union([z.ipv4(), z.ipv6(), z.hostname()], {
     error: "must be an IPv4 address, an IPv6 address or a DNS name",
 });
-const absolutePath = z.string().regex(/^\/\S*$/, { error: "must be an absolute path (starting with /)" });
+const absolutePath = z
+    .string()
+    .regex(/^\/\S*$/, { error: "must be an absolute path (starting with /)" })
+    .refine((value) => path.posix.normalize(value) === value, { error: "must be a plain absolute path (no //, . or .. segments)" });
 const dnsLabel = z
     .string()
     .max(63)
@@ -38,7 +41,13 @@ const imageRef = z
         error: "must be an image with an explicit tag or digest (repository:tag)",
     })
     .refine((image) => !image.endsWith(":latest"), { error: "must pin a tag other than latest" });
-const hostOrEmpty = z.union([z.literal(""), z.hostname()], { error: "must be a DNS name, or empty to disable" });
+/** What an Ingress accepts as host: a lower-case DNS name, optionally a wildcard, never an IP address. */
+const dnsSubdomain = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const ingressHost = z
+    .string()
+    .refine((value) => value === "" || (value.length <= 253 && dnsSubdomain.test(value) && !z.ipv4().safeParse(value).success), {
+        error: "must be a lower-case DNS name (no IP address, no trailing dot), or empty to disable",
+    });
 
 const schema = z
     .object({
@@ -48,7 +57,10 @@ const schema = z
             siddhiFilesPath: absolutePath,
             mysqlDataPath: absolutePath.optional(),
         }),
-        workers: z.number({ error: "must be a positive integer" }).int().positive(),
+        // The managers deploy Siddhi apps once two resource nodes have joined (minResourceCount: 2).
+        workers: z.number({ error: "must be an integer of at least 2" }).int({ error: "must be an integer of at least 2" }).min(2, {
+            error: "must be an integer of at least 2: the managers deploy Siddhi apps only once two workers have joined",
+        }),
         additionalVolumes: z.array(
             z.strictObject({
                 name: dnsLabel,
@@ -69,12 +81,13 @@ const schema = z
         ingress: z.strictObject({
             className: dnsLabel,
             tlsSecretName: z.union([z.literal(""), dnsLabel]),
-            hosts: z.strictObject({ manager1: hostOrEmpty, manager2: hostOrEmpty, dashboard: hostOrEmpty }),
+            hosts: z.strictObject({ manager1: ingressHost, manager2: ingressHost, dashboard: ingressHost }),
         }),
         memory: z.strictObject({ manager: quantity, worker: quantity, receiver: quantity, dashboard: quantity }),
         database: z.strictObject({
             inCluster: z.boolean(),
-            host: z.union([z.literal(""), host]),
+            // A DNS name or IPv4 address: an IPv6 literal would need brackets in the JDBC URL.
+            host: z.union([z.literal(""), z.ipv4(), z.hostname()], { error: "must be a DNS name or an IPv4 address" }),
             port: z.number().int().min(1).max(65535),
             username: z
                 .string()
@@ -111,6 +124,11 @@ const fixExamples: Record<string, string> = {
     "kafka.bootstrapServers": "pulumi config set --path kafka.bootstrapServers kafka-1.example.com:9092",
     "zookeeper.connect": "pulumi config set --path zookeeper.connect zk-1.example.com:2181,zk-2.example.com:2181",
     confsDir: "pulumi config set confsDir confs",
+    "ingress.hosts.manager1": "pulumi config set --path ingress.hosts.manager1 sp-manager-1.example.com",
+    "ingress.hosts.manager2": "pulumi config set --path ingress.hosts.manager2 sp-manager-2.example.com",
+    "ingress.hosts.dashboard": "pulumi config set --path ingress.hosts.dashboard sp-dashboard.example.com",
+    adminPassword: "pulumi config set --secret adminPassword <password>",
+    mysqlRootPassword: "pulumi config set --secret mysqlRootPassword <password>",
 };
 
 interface Problem {
@@ -144,22 +162,23 @@ export function loadSettings(): Settings {
         }
     }
 
+    const setSecrets = new Set<string>(secretKeys.filter((key) => prefix + key in stackConfig));
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
         problems.push(...parsed.error.issues.map((issue) => ({ path: issue.path as (string | number)[], message: issue.message })));
-        throw settingsError(project, problems, raw);
+        throw settingsError(project, problems, raw, setSecrets);
     }
     const settings = parsed.data;
-    const secretSet = (key: SecretKey) => prefix + key in stackConfig;
-    problems.push(...crossChecks(settings, secretSet));
+    const secretValue = (key: SecretKey): string | undefined => stackConfig[prefix + key];
+    problems.push(...crossChecks(settings, secretValue));
     if (problems.length > 0) {
-        throw settingsError(project, problems, raw);
+        throw settingsError(project, problems, raw, setSecrets);
     }
 
     const config = new pulumi.Config();
     const secrets: Settings["secrets"] = {};
     for (const key of secretKeys) {
-        if (secretSet(key)) {
+        if (secretValue(key) !== undefined) {
             secrets[key] = config.requireSecret(key);
         }
     }
@@ -167,26 +186,52 @@ export function loadSettings(): Settings {
 }
 
 /** Rules that span several settings. */
-function crossChecks(settings: ParsedSettings, secretSet: (key: SecretKey) => boolean): Problem[] {
+function crossChecks(settings: ParsedSettings, secretValue: (key: SecretKey) => string | undefined): Problem[] {
+    const secretSet = (key: SecretKey) => secretValue(key) !== undefined;
     const problems: Problem[] = [];
     const claimNames = new Set<string>([siddhiFilesClaimName, mysqlDataClaimName]);
-    const mountPaths = new Set<string>();
+    const mountPaths = new Set<string>(nodeKinds.filter((node) => node === "manager").map((node) => `${node}:${trimSlash(siddhiFilesMountPath)}`));
+    // Two volumes on one export would share (and, for MySQL, corrupt) one directory.
+    const exports = new Set<string>([`${settings.nfs.server}:${settings.nfs.siddhiFilesPath}`]);
+    if (settings.database.inCluster && settings.nfs.mysqlDataPath !== undefined && !addOnce(exports, `${settings.nfs.server}:${settings.nfs.mysqlDataPath}`)) {
+        problems.push({ path: ["nfs", "mysqlDataPath"], message: "is the export of another volume; each volume needs its own directory" });
+    }
     settings.additionalVolumes.forEach((volume, index) => {
         // Volume names are also pod volume names, beside the `conf-…` ones of confs/.
-        if (claimNames.has(volume.name) || volume.name.startsWith("conf-")) {
+        if (!addOnce(claimNames, volume.name) || volume.name.startsWith("conf-")) {
             problems.push({ path: ["additionalVolumes", index, "name"], message: "is used by another volume (or starts with conf-); names must be unique" });
         }
-        claimNames.add(volume.name);
+        if (!addOnce(exports, `${volume.server ?? settings.nfs.server}:${volume.path}`)) {
+            problems.push({ path: ["additionalVolumes", index, "path"], message: "is the export of another volume; each volume needs its own directory" });
+        }
+        const mountPath = trimSlash(volume.mountPath);
+        if (`${productHome}/`.startsWith(`${mountPath}/`) || `${mountPath}/`.startsWith(`${configVolumeRoot}/`)) {
+            problems.push({
+                path: ["additionalVolumes", index, "mountPath"],
+                message: `would hide the product home or the confs/ mounts; mount under ${artifactVolumeRoot} or another directory`,
+            });
+        }
         for (const node of volume.nodes) {
-            if (mountPaths.has(`${node}:${volume.mountPath}`)) {
+            if (!addOnce(mountPaths, `${node}:${mountPath}`)) {
                 problems.push({
                     path: ["additionalVolumes", index, "mountPath"],
                     message: `is where another volume is mounted on ${node} already; give each volume of a node its own mountPath`,
                 });
             }
-            mountPaths.add(`${node}:${volume.mountPath}`);
         }
     });
+    const hosts = Object.entries(settings.ingress.hosts).filter(([, host]) => host !== "");
+    hosts.forEach(([node, host], index) => {
+        if (hosts.findIndex(([, other]) => other === host) < index) {
+            problems.push({ path: ["ingress", "hosts", node], message: "is the host of another ingress; each needs its own" });
+        }
+    });
+    for (const key of secretKeys) {
+        // SP pastes env values into its YAML before parsing it: `$` starts a placeholder, `'` ends a quote.
+        if (/[$']/.test(secretValue(key) ?? "")) {
+            problems.push({ path: [key], message: "must not contain $ or '" });
+        }
+    }
     if (settings.database.inCluster && settings.nfs.mysqlDataPath === undefined) {
         problems.push({ path: ["nfs", "mysqlDataPath"], message: "is required when database.inCluster is true" });
     }
@@ -252,18 +297,30 @@ function withDefaults(defaults: unknown, value: unknown): unknown {
     return merged;
 }
 
+/** Adds `item` to `set`; false when it was there already. */
+function addOnce(set: Set<string>, item: string): boolean {
+    const had = set.has(item);
+    set.add(item);
+    return !had;
+}
+
+function trimSlash(value: string): string {
+    return value.length > 1 ? value.replace(/\/$/, "") : value;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function settingsError(project: string, problems: Problem[], raw: Record<string, unknown>): SettingsError {
+/** `hiddenValues`: the secret settings that are set, whose values an error must not repeat. */
+function settingsError(project: string, problems: Problem[], raw: Record<string, unknown>, hiddenValues: Set<string>): SettingsError {
     const lines = problems.map(({ path: issuePath, message }) => {
         const key = issuePath.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");
         const value = issuePath.reduce<unknown>((node, part) => (isPlainObject(node) || Array.isArray(node) ? (node as never)[part] : undefined), raw);
         const index = issuePath.find((part) => typeof part === "number");
         const example = fixExamples[issuePath.filter((part) => typeof part === "string").join(".")];
         const fix = example ? example.replace("[I]", `[${index ?? 0}]`) : `pulumi config set --path ${key} <value>`;
-        const shown = value === undefined ? "not set" : `got ${JSON.stringify(value)}`;
+        const shown = hiddenValues.has(key) ? "value not shown" : value === undefined ? "not set" : `got ${JSON.stringify(value)}`;
         return `  - ${project}:${key} ${message} (${shown}). Fix: ${fix}`;
     });
     return new SettingsError(`Invalid stack settings; nothing was deployed:\n${lines.join("\n")}`);

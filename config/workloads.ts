@@ -65,3 +65,15 @@ export function deploymentSpec(args: {
         },
     };
 }
+
+/**
+ * How long `pulumi up` waits for a Deployment to become ready: dependencies start in a chain
+ * (MySQL, ZooKeeper, Kafka, managers, workers), each behind init-container back-off and a JVM start,
+ * which a fresh cluster can stretch past the provider's 10-minute default.
+ */
+export const rolloutTimeouts = { create: "30m", update: "30m" };
+
+/** Resource options that keep data-bearing objects through `pulumi destroy` (volumeProtection). */
+export function keepOnDestroy(protection: "retainOnDelete" | "protect"): { protect: true } | { retainOnDelete: true } {
+    return protection === "protect" ? { protect: true } : { retainOnDelete: true };
+}

@@ -194,7 +194,8 @@ const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
 const workerNames = ["wso2sp-worker", "wso2sp-receiver"];
 const zookeeperNames = ["zoo1", "zoo2", "zoo3"];
 const inClusterNames = ["sp-rdbms", ...zookeeperNames, "kafka-service"];
-const mysqlClaim = "sp-rdbms-volume-claim";
+/** The MySQL claim is named from its NFS source: `sp-rdbms-volume-claim-<hash>`. */
+const mysqlClaimPattern = /^sp-rdbms-volume-claim-[0-9a-f]{8}$/;
 
 /** Where a stack's SP nodes must find their dependencies. */
 interface ExpectedEndpoints {
@@ -339,7 +340,7 @@ function withEncodings(passwords: string[]): string[] {
 }
 
 /** Checks that hold for every run, whatever the passwords are. */
-function specifyPasswordHandling(stack: () => { run: ProgramRun; passwords: string[]; adminPassword: string; adminPasswordIsSecret: boolean }): void {
+function specifyPasswordHandling(stack: () => { run: ProgramRun; passwords: string[]; adminPassword: string; passwordOutputsAreSecret: boolean }): void {
     it("hands containers passwords only through secretKeyRef to a key the program's Secret holds", () => {
         const { run } = stack();
         const credentialsEnv = allContainers(run).flatMap(({ workload, container }) =>
@@ -386,16 +387,25 @@ function specifyPasswordHandling(stack: () => { run: ProgramRun; passwords: stri
         }
     });
 
-    it("shows no password in the stack outputs except adminPassword, which is a secret output", () => {
-        const { run, passwords, adminPassword, adminPasswordIsSecret } = stack();
-        const { adminPassword: shown, ...others } = run.outputs;
-        const text = JSON.stringify(others);
+    it("shows passwords only in the secret outputs adminPassword, databasePassword and mysqlRootPassword", () => {
+        const { run, passwords, adminPassword, passwordOutputsAreSecret } = stack();
+        const passwordOutputs = ["adminPassword", "databasePassword", "mysqlRootPassword"];
+        const shown = run.outputs.adminPassword;
+        const text = JSON.stringify(Object.entries(run.outputs).filter(([name]) => !passwordOutputs.includes(name)));
         for (const password of passwords) {
-            assert.ok(!text.includes(password), "a stack output other than adminPassword shows a password");
+            assert.ok(!text.includes(password), "a stack output other than the password outputs shows a password");
         }
         assert.equal(shown, adminPassword, "adminPassword output is not the SP admin password");
-        assert.ok(adminPasswordIsSecret, "the adminPassword output is not marked secret");
+        assert.ok(passwordOutputsAreSecret, "a password output is not marked secret");
     });
+}
+
+/** Whether every password output of the last run (those it exports) is a secret Output. */
+async function passwordOutputsSecret(): Promise<boolean> {
+    const outputs = rawStackOutputs();
+    const exported = ["adminPassword", "databasePassword", "mysqlRootPassword"].map((name) => outputs[name]).filter((value) => value !== undefined);
+    const secret = await Promise.all(exported.map(async (value) => pulumi.Output.isInstance(value) && (await pulumi.isSecret(value as pulumi.Output<string>))));
+    return exported.length > 0 && secret.every(Boolean);
 }
 
 /** The password the MySQL container gives the root account, the one it creates the application user with, and the SP ones. */
@@ -420,12 +430,11 @@ function passwordsSeen(run: ProgramRun) {
 describe("dependencies: in the cluster (Pulumi.dev.yaml as committed)", () => {
     let run: ProgramRun;
     let config: StackConfig;
-    let adminPasswordIsSecret: boolean;
+    let passwordOutputsAreSecret: boolean;
 
     before(async () => {
         run = await runStack("dev");
-        const exported = rawStackOutputs().adminPassword;
-        adminPasswordIsSecret = pulumi.Output.isInstance(exported) && (await pulumi.isSecret(exported as pulumi.Output<string>));
+        passwordOutputsAreSecret = await passwordOutputsSecret();
         config = readStackConfig("dev").config;
     });
 
@@ -469,9 +478,10 @@ describe("dependencies: in the cluster (Pulumi.dev.yaml as committed)", () => {
             assert.match(argv, /--max[-_]connections(=| )10000\b/);
         });
 
-        it("keeps its data on claim sp-rdbms-volume-claim, bound to a Retain NFS volume on nfs.mysqlDataPath that pulumi destroy leaves alone", () => {
+        it("keeps its data on claim sp-rdbms-volume-claim-<hash>, bound to a Retain NFS volume on nfs.mysqlDataPath that pulumi destroy leaves alone", () => {
             const deployment = deploymentBehind(run, "sp-rdbms");
-            assert.equal(claimMountedAt(deployment, onlyContainer(deployment), "/var/lib/mysql"), mysqlClaim);
+            const mysqlClaim = claimMountedAt(deployment, onlyContainer(deployment), "/var/lib/mysql")!;
+            assert.match(mysqlClaim, mysqlClaimPattern);
             const claim = objectNamed(run, "PersistentVolumeClaim", mysqlClaim);
             assert.equal(claim.metadata.namespace, deployment.metadata.namespace);
             const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
@@ -583,7 +593,7 @@ describe("dependencies: in the cluster (Pulumi.dev.yaml as committed)", () => {
             const generated = run.resources
                 .filter((resource) => resource.type === "random:index/randomPassword:RandomPassword")
                 .map((resource) => `generated-${resource.name}`);
-            return { run, passwords: withEncodings(generated), adminPassword: passwordsSeen(run).spAdmin[0], adminPasswordIsSecret };
+            return { run, passwords: withEncodings(generated), adminPassword: passwordsSeen(run).spAdmin[0], passwordOutputsAreSecret };
         });
     });
 });
@@ -591,12 +601,11 @@ describe("dependencies: in the cluster (Pulumi.dev.yaml as committed)", () => {
 describe("dependencies: password settings (Pulumi.dev.yaml with secrets set)", () => {
     const secrets = { databasePassword: "db-s3cr3t-from-stack", mysqlRootPassword: "root-s3cr3t-from-stack", adminPassword: "admin-s3cr3t-from-stack" };
     let run: ProgramRun;
-    let adminPasswordIsSecret: boolean;
+    let passwordOutputsAreSecret: boolean;
 
     before(async () => {
         run = await runStack("dev", undefined, secrets);
-        const exported = rawStackOutputs().adminPassword;
-        adminPasswordIsSecret = pulumi.Output.isInstance(exported) && (await pulumi.isSecret(exported as pulumi.Output<string>));
+        passwordOutputsAreSecret = await passwordOutputsSecret();
     });
 
     it("uses each password setting for its role and carries it in Secret wso2sp-credentials", () => {
@@ -611,19 +620,18 @@ describe("dependencies: password settings (Pulumi.dev.yaml with secrets set)", (
         assert.deepEqual(seen.spAdmin, [secrets.adminPassword]);
     });
 
-    specifyPasswordHandling(() => ({ run, passwords: withEncodings(Object.values(secrets)), adminPassword: secrets.adminPassword, adminPasswordIsSecret }));
+    specifyPasswordHandling(() => ({ run, passwords: withEncodings(Object.values(secrets)), adminPassword: secrets.adminPassword, passwordOutputsAreSecret }));
 });
 
 describe("dependencies: external (Pulumi.prod.yaml)", () => {
     const secrets = { databasePassword: "prod-db-s3cr3t", adminPassword: "prod-admin-s3cr3t", subscriptionPassword: "prod-registry-s3cr3t" };
     let run: ProgramRun;
     let config: StackConfig;
-    let adminPasswordIsSecret: boolean;
+    let passwordOutputsAreSecret: boolean;
 
     before(async () => {
         run = await runStack("prod", undefined, secrets);
-        const exported = rawStackOutputs().adminPassword;
-        adminPasswordIsSecret = pulumi.Output.isInstance(exported) && (await pulumi.isSecret(exported as pulumi.Output<string>));
+        passwordOutputsAreSecret = await passwordOutputsSecret();
         config = readStackConfig("prod").config;
     });
 
@@ -636,8 +644,8 @@ describe("dependencies: external (Pulumi.prod.yaml)", () => {
                 assert.match(object.metadata.name, /^wso2sp-/, `prod runs ${kind} ${object.metadata.name}, which is not an SP node`);
             }
         }
-        assert.ok(!objectsOfKind(run, "PersistentVolumeClaim").some((claim) => claim.metadata.name === mysqlClaim), "prod claims a MySQL volume");
-        assert.ok(!objectsOfKind(run, "PersistentVolume").some((volume) => volume.spec.claimRef?.name === mysqlClaim), "prod creates a MySQL volume");
+        assert.ok(!objectsOfKind(run, "PersistentVolumeClaim").some((claim) => mysqlClaimPattern.test(claim.metadata.name)), "prod claims a MySQL volume");
+        assert.ok(!objectsOfKind(run, "PersistentVolume").some((volume) => mysqlClaimPattern.test(volume.spec.claimRef?.name)), "prod creates a MySQL volume");
         const credentials = objectNamed(run, "Secret", "wso2sp-credentials");
         assert.equal(secretValue(credentials, "mysql-root-password"), undefined, "prod keeps a MySQL root password");
     });
@@ -653,7 +661,7 @@ describe("dependencies: external (Pulumi.prod.yaml)", () => {
     });
 
     specifyEndpoints(() => ({ run, expected: externalEndpoints(config) }));
-    specifyPasswordHandling(() => ({ run, passwords: withEncodings(Object.values(secrets)), adminPassword: secrets.adminPassword, adminPasswordIsSecret }));
+    specifyPasswordHandling(() => ({ run, passwords: withEncodings(Object.values(secrets)), adminPassword: secrets.adminPassword, passwordOutputsAreSecret }));
 });
 
 describe("dependencies: external ZooKeeper with in-cluster Kafka and MySQL", () => {

@@ -139,21 +139,25 @@ describe("the dev stack", () => {
     });
 
     it("both managers mount the shared Siddhi files claim where SP reads Siddhi apps", () => {
-        for (const manager of ["wso2sp-manager-1", "wso2sp-manager-2"]) {
-            assert.equal(claimAt(objectNamed(run, "Deployment", manager), `${productHome}/deployment/siddhi-files/`), "sp-mgt-volume-claim");
-        }
+        const claims = ["wso2sp-manager-1", "wso2sp-manager-2"].map((manager) =>
+            claimAt(objectNamed(run, "Deployment", manager), `${productHome}/deployment/siddhi-files/`),
+        );
+        assert.match(claims[0] ?? "", /^sp-mgt-volume-claim-[0-9a-f]{8}$/);
+        assert.equal(claims[1], claims[0]);
     });
 
-    it("the Siddhi files claim binds exactly its own NFS volume, which Pulumi never deletes", () => {
-        const claim = objectNamed(run, "PersistentVolumeClaim", "sp-mgt-volume-claim");
+    it("the Siddhi files claim binds exactly its own NFS volume; volumes, claims and namespace survive pulumi destroy", () => {
+        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), `${productHome}/deployment/siddhi-files/`)!;
+        const claim = objectNamed(run, "PersistentVolumeClaim", claimName);
         const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
-        assert.deepEqual(volume.spec.claimRef, { namespace: "wso2", name: "sp-mgt-volume-claim" });
+        assert.deepEqual(volume.spec.claimRef, { namespace: "wso2", name: claimName });
         assert.deepEqual(volume.spec.nfs, { server: "192.168.56.10", path: "/exports/wso2sp/siddhi-files" });
         assert.equal(volume.spec.persistentVolumeReclaimPolicy, "Retain");
         assert.deepEqual(volume.spec.accessModes, ["ReadWriteMany"]);
         assert.equal(volume.spec.capacity.storage, "1Gi");
-        const kept = run.resources.filter((resource) => /PersistentVolume(Claim)?$/.test(resource.type));
-        assert.ok(kept.length >= 2);
+        // Deleting the namespace would take the claims with it.
+        const kept = run.resources.filter((resource) => /PersistentVolume(Claim)?$|Namespace$/.test(resource.type));
+        assert.ok(kept.length >= 3);
         for (const resource of kept) {
             assert.equal(resource.options.retainOnDelete, true, `${resource.type} ${resource.name} is deleted on destroy`);
         }
@@ -207,13 +211,14 @@ describe("the dev stack", () => {
     });
 
     it("mounts an additional volume with the defaults on the nodes it names only", () => {
-        const claim = objectNamed(run, "PersistentVolumeClaim", "sp-manager-extras");
-        const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
-        assert.deepEqual(volume.spec.nfs, { server: "192.168.56.10", path: "/exports/wso2sp/manager-extras" });
+        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-artifact-volume")!;
+        assert.match(claimName, /^sp-jdbc-drivers-[0-9a-f]{8}$/);
+        const volume = objectNamed(run, "PersistentVolume", objectNamed(run, "PersistentVolumeClaim", claimName).spec.volumeName);
+        assert.deepEqual(volume.spec.nfs, { server: "192.168.56.10", path: "/exports/wso2sp/jdbc-drivers" });
         assert.equal(volume.spec.capacity.storage, "1Gi");
         for (const node of nodes) {
             const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/home/wso2carbon/wso2-artifact-volume");
-            assert.equal(mounted, node.name.startsWith("wso2sp-manager") ? "sp-manager-extras" : undefined, node.name);
+            assert.equal(mounted, node.name === "wso2sp-dashboard" ? undefined : claimName, node.name);
         }
     });
 
@@ -222,25 +227,33 @@ describe("the dev stack", () => {
         assert.deepEqual(run.outputs.managerUrls, ["https://wso2sp-manager-1", "https://wso2sp-manager-2"]);
         assert.equal(run.outputs.dashboardUrl, "https://wso2sp-dashboard/monitoring");
         assert.match(run.outputs.etcHostsLine, /^\S+ wso2sp-manager-1 wso2sp-manager-2 wso2sp-dashboard$/);
-        assert.equal(run.outputs.claimNames.siddhiFiles, "sp-mgt-volume-claim");
-        assert.equal(run.outputs.claimNames["sp-manager-extras"], "sp-manager-extras");
+        assert.equal(run.outputs.claimNames.siddhiFiles, claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), `${productHome}/deployment/siddhi-files/`));
+        assert.equal(run.outputs.claimNames["sp-jdbc-drivers"], claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-artifact-volume"));
     });
 });
 
 describe("editing stack settings", () => {
     it("pointing the stack at another NFS server takes one `config set --path nfs.server` and moves every volume", async () => {
+        const before = await runStack("dev");
         const run = await runStack("dev", (config) => setPath(config, "nfs.server", "10.0.0.9"));
         const volumes = objectsOfKind(run, "PersistentVolume");
         assert.ok(volumes.length >= 3);
         for (const volume of volumes) {
             assert.equal(volume.spec.nfs.server, "10.0.0.9", volume.metadata.name);
         }
+        // A volume's source cannot change in place: new claims and volumes appear, the pods move to them.
+        const siddhi = `${productHome}/deployment/siddhi-files/`;
+        const oldClaim = claimAt(objectNamed(before, "Deployment", "wso2sp-manager-1"), siddhi);
+        const newClaim = claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), siddhi)!;
+        assert.notEqual(newClaim, oldClaim);
+        assert.equal(objectNamed(run, "PersistentVolume", objectNamed(run, "PersistentVolumeClaim", newClaim).spec.volumeName).spec.nfs.server, "10.0.0.9");
+        assert.ok(!objectsOfKind(before, "PersistentVolume").some((volume) => volumes.some((moved) => moved.metadata.name === volume.metadata.name)));
     });
 
     it("an additional volume with its own server, mount path and size is mounted on each node it lists", async () => {
         const run = await runStack("dev", (config) =>
             setPath(config, "additionalVolumes[1]", {
-                name: "sp-jdbc-drivers",
+                name: "sp-extra-libs",
                 server: "nfs-2.example.com",
                 path: "/exports/lib",
                 mountPath: "/home/wso2carbon/wso2-artifact-volume/lib",
@@ -248,21 +261,22 @@ describe("editing stack settings", () => {
                 size: "5Gi",
             }),
         );
-        const claim = objectNamed(run, "PersistentVolumeClaim", "sp-jdbc-drivers");
+        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-dashboard"), "/home/wso2carbon/wso2-artifact-volume/lib")!;
+        const claim = objectNamed(run, "PersistentVolumeClaim", claimName);
         const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
         assert.deepEqual(volume.spec.nfs, { server: "nfs-2.example.com", path: "/exports/lib" });
         assert.equal(claim.spec.resources.requests.storage, "5Gi");
         assert.equal(volume.spec.capacity.storage, "5Gi");
         for (const node of nodes) {
             const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/home/wso2carbon/wso2-artifact-volume/lib");
-            assert.equal(mounted, node.name.startsWith("wso2sp-manager") ? undefined : "sp-jdbc-drivers", node.name);
+            assert.equal(mounted, node.name.startsWith("wso2sp-manager") ? undefined : claimName, node.name);
         }
     });
 
-    it("volumeProtection=protect makes Pulumi refuse to delete volumes and claims", async () => {
+    it("volumeProtection=protect makes Pulumi refuse to delete volumes, claims and their namespace", async () => {
         const run = await runStack("dev", (config) => setPath(config, "volumeProtection", "protect"));
-        const storage = run.resources.filter((resource) => /PersistentVolume(Claim)?$/.test(resource.type));
-        assert.ok(storage.length >= 2);
+        const storage = run.resources.filter((resource) => /PersistentVolume(Claim)?$|Namespace$/.test(resource.type));
+        assert.ok(storage.length >= 3);
         for (const resource of storage) {
             assert.equal(resource.options.protect, true, `${resource.type} ${resource.name}`);
         }

@@ -39,10 +39,11 @@ describe("bad stack settings are refused before anything is deployed", () => {
         assert.match(line, /pulumi config set --path nfs\.siddhiFilesPath \//);
     });
 
-    for (const workers of ["two", 0, -1, 1.5]) {
-        it(`workers = ${JSON.stringify(workers)} is refused as not a positive integer`, async () => {
+    for (const workers of ["two", 0, 1, 1.5]) {
+        it(`workers = ${JSON.stringify(workers)} is refused: the managers need two workers to deploy Siddhi apps`, async () => {
             const line = lineFor(await rejectedDev((config) => setPath(config, "workers", workers)), "workers");
             assert.match(line, new RegExp(JSON.stringify(workers).replace(".", "\\.")));
+            assert.match(line, /integer of at least 2/);
             assert.match(line, /pulumi config set workers/);
         });
     }
@@ -59,7 +60,7 @@ describe("bad stack settings are refused before anything is deployed", () => {
 
     it("two additionalVolumes with one name are refused", async () => {
         const message = await rejectedDev((config) =>
-            setPath(config, "additionalVolumes[1]", { name: "sp-manager-extras", path: "/exports/other", nodes: ["worker"] }),
+            setPath(config, "additionalVolumes[1]", { name: "sp-jdbc-drivers", path: "/exports/other", nodes: ["worker"] }),
         );
         assert.match(lineFor(message, "additionalVolumes[1].name"), /unique/);
     });
@@ -81,6 +82,67 @@ describe("bad stack settings are refused before anything is deployed", () => {
         const line = lineFor(await rejectedDev((config) => setPath(config, "database.username", "root")), "database.username");
         assert.match(line, /must not be root/);
         assert.match(line, /pulumi config set --path database\.username wso2carbon/);
+    });
+
+    for (const [host, why] of [
+        ["SP-Manager.example.com", "upper case"],
+        ["sp.example.com.", "a trailing dot"],
+        ["10.0.0.5", "an IP address"],
+    ]) {
+        it(`an ingress host with ${why} is refused before the API server would refuse the Ingress`, async () => {
+            const line = lineFor(await rejectedDev((config) => setPath(config, "ingress.hosts.manager1", host)), "ingress.hosts.manager1");
+            assert.match(line, /lower-case DNS name/);
+        });
+    }
+
+    it("two ingresses with one host are refused", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "ingress.hosts.dashboard", "wso2sp-manager-1")), "ingress.hosts.dashboard");
+        assert.match(line, /host of another ingress/);
+    });
+
+    for (const mountPath of ["/home/wso2carbon", "/home/wso2carbon/wso2sp-4.4.0", "/home/wso2carbon/wso2-config-volume/conf/manager"]) {
+        it(`an additional volume mounted at ${mountPath} is refused: it would hide the product or the confs/ mounts`, async () => {
+            const line = lineFor(await rejectedDev((config) => setPath(config, "additionalVolumes[0].mountPath", mountPath)), "additionalVolumes[0].mountPath");
+            assert.match(line, /would hide the product home or the confs\/ mounts/);
+        });
+    }
+
+    it("an additional volume mounted over the managers' Siddhi files is refused", async () => {
+        const message = await rejectedDev((config) =>
+            setPath(config, "additionalVolumes[0].mountPath", "/home/wso2carbon/wso2sp-4.4.0/deployment/siddhi-files"),
+        );
+        assert.match(lineFor(message, "additionalVolumes[0].mountPath"), /another volume is mounted on manager/);
+    });
+
+    it("a mount path with .. segments is refused", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "additionalVolumes[0].mountPath", "/opt/../etc")), "additionalVolumes[0].mountPath");
+        assert.match(line, /plain absolute path/);
+    });
+
+    it("the MySQL data and the Siddhi files on one export are refused", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "nfs.mysqlDataPath", "/exports/wso2sp/siddhi-files")), "nfs.mysqlDataPath");
+        assert.match(line, /export of another volume/);
+    });
+
+    it("a password with $ is refused without being shown", async () => {
+        const error = await runStack("dev", undefined, { adminPassword: "pa$$word" }).then(
+            () => assert.fail("the program accepted the password"),
+            (thrown: Error) => thrown,
+        );
+        const line = lineFor(error.message, "adminPassword");
+        assert.match(line, /must not contain \$/);
+        assert.ok(!error.message.includes("pa$$word"), "the error shows the password");
+    });
+
+    it("an IPv6 database host is refused: the JDBC URL would need brackets", async () => {
+        const line = lineFor(
+            await rejectedDev((config) => {
+                setPath(config, "database.inCluster", false);
+                setPath(config, "database.host", "fd00::10");
+            }),
+            "database.host",
+        );
+        assert.match(line, /DNS name or an IPv4 address/);
     });
 
     it("a missing confs directory is refused with the directory it looked for", async () => {
