@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { policies } from "../policy/rules";
+import { runStack } from "./harness";
 
 /** Runs one policy against a resource given as a type token and plain inputs; returns the violation messages. */
 async function violations(policyName: string, type: string, props: Record<string, unknown>): Promise<string[]> {
@@ -363,4 +364,20 @@ describe("pods-not-root", () => {
             [container({ securityContext: undefined }), container({ name: "sidecar", securityContext: { runAsUser: 802 } })],
             { securityContext: { runAsNonRoot: true } })), []);
     });
+});
+
+describe("the program's own objects", () => {
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: every object the program registers passes every policy of the pack`, async () => {
+            const run = await runStack(stack);
+            const found: string[] = [];
+            for (const resource of run.resources.filter((registered) => registered.type.startsWith("kubernetes:"))) {
+                for (const policy of policies) {
+                    const messages = await violations(policy.name, resource.type, resource.inputs);
+                    found.push(...messages.map((message) => `${resource.type} ${resource.name}: ${policy.name}: ${message}`));
+                }
+            }
+            assert.deepEqual(found, []);
+        });
+    }
 });

@@ -208,6 +208,10 @@ describe("the dev stack", () => {
             assert.deepEqual(Object.keys(configMaps), [`${configVolume}/conf/worker`]);
             assert.equal(objectNamed(run, "ConfigMap", configMaps[`${configVolume}/conf/worker`]).data["deployment.yaml"], workerYaml);
         }
+        const dashboardYaml = fs.readFileSync(path.join(projectDir, "confs/dashboard/conf/dashboard/deployment.yaml"), "utf8");
+        const dashboardConfigMaps = configMapsOf(objectNamed(run, "Deployment", "wso2sp-dashboard"));
+        assert.deepEqual(Object.keys(dashboardConfigMaps), [`${configVolume}/conf/dashboard`]);
+        assert.equal(objectNamed(run, "ConfigMap", dashboardConfigMaps[`${configVolume}/conf/dashboard`]).data["deployment.yaml"], dashboardYaml);
     });
 
     it("mounts an additional volume with the defaults on the nodes it names only", () => {
