@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -47,6 +48,11 @@ const credentials = new k8s.core.v1.Secret("credentials", {
         ...(rootPassword ? { [names.credentialKeys.mysqlRootPassword]: rootPassword } : {}),
     },
 });
+
+// Kept secret: a digest of a weak password given in the settings could be reversed.
+const credentialsDigest = pulumi
+    .all([databaseUserPassword, spAdminPassword])
+    .apply((passwords) => createHash("sha256").update(JSON.stringify(passwords)).digest("hex").slice(0, 16));
 
 const subscriptionPassword = settings.secrets.subscriptionPassword;
 const pullSecret = subscriptionPassword
@@ -145,6 +151,7 @@ const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map(
         configMounts: confsConfigMaps[spec.confs].mounts,
         claimMounts,
         ingress: settings.ingress,
+        credentialsDigest,
     });
 });
 

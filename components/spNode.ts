@@ -32,6 +32,11 @@ export interface SpNodeArgs {
     configMounts: ConfigMapMount[];
     /** NFS claims: the Siddhi files for managers, additional volumes. */
     claimMounts: ClaimMount[];
+    /**
+     * A digest of the credentials the pods read at start: when a password changes, the pods roll
+     * and every node picks up the new one at the same time.
+     */
+    credentialsDigest: pulumi.Input<string>;
     /** NGINX ingress for nodes with an ingress host. */
     ingress: { className: string; tlsSecretName: string };
 }
@@ -101,6 +106,7 @@ export class SpNode extends pulumi.ComponentResource {
                     singleton: spec.singleton,
                     selector,
                     labels,
+                    podAnnotations: { "wso2sp/credentials-digest": args.credentialsDigest },
                     pod: {
                         serviceAccountName: args.serviceAccountName,
                         imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,

@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "./names";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -53,6 +54,8 @@ export function deploymentSpec(args: {
     singleton: boolean;
     selector: Record<string, string>;
     labels: Record<string, string>;
+    /** Pod annotations; a changed value rolls the pods. */
+    podAnnotations?: Record<string, pulumi.Input<string>>;
     pod: k8s.types.input.core.v1.PodSpec;
 }): k8s.types.input.apps.v1.DeploymentSpec {
     return {
@@ -60,7 +63,7 @@ export function deploymentSpec(args: {
         strategy: args.singleton ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         selector: { matchLabels: args.selector },
         template: {
-            metadata: { labels: args.labels },
+            metadata: { labels: args.labels, annotations: args.podAnnotations },
             spec: { automountServiceAccountToken: false, enableServiceLinks: false, ...args.pod },
         },
     };

@@ -323,6 +323,16 @@ describe("editing stack settings", () => {
         }
     });
 
+    it("a changed password rolls every SP node, so all of them read the new one", async () => {
+        const before = await runStack("dev", undefined, { adminPassword: "first-admin-password" });
+        const after = await runStack("dev", undefined, { adminPassword: "second-admin-password" });
+        for (const node of nodes) {
+            const digest = (run: ProgramRun) => objectNamed(run, "Deployment", node.name).spec.template.metadata.annotations?.["wso2sp/credentials-digest"];
+            assert.ok(digest(before), `${node.name} has no credentials digest`);
+            assert.notEqual(digest(after), digest(before), node.name);
+        }
+    });
+
     it("more workers take one setting", async () => {
         const run = await runStack("dev", (config) => setPath(config, "workers", 5));
         assert.equal(objectNamed(run, "Deployment", "wso2sp-worker").spec.replicas, 5);
