@@ -68,7 +68,7 @@ const pullSecret = subscriptionPassword
           },
       })
     : undefined;
-const registry = settings.imageRegistry || (pullSecret ? names.subscriptionRegistry : "wso2");
+const registry = settings.imageRegistry || (pullSecret ? names.subscriptionRegistry : names.publicRegistry);
 
 const protection = settings.volumeProtection;
 const siddhiFiles = new NfsVolume("siddhi-files", {

@@ -19,6 +19,8 @@ export const spUserId = 802;
 
 export const serviceAccountName = "wso2svc-account";
 export const pullSecretName = "wso2creds";
+/** Where the SP images come from: Docker Hub's `wso2/…`, or WSO2's registry with a subscription. */
+export const publicRegistry = "wso2";
 export const subscriptionRegistry = "docker.wso2.com";
 export const credentialsSecretName = "wso2sp-credentials";
 

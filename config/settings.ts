@@ -52,11 +52,14 @@ const ingressHost = z
 const schema = z
     .object({
         namespace: dnsLabel,
-        nfs: z.strictObject({
-            server: host,
-            siddhiFilesPath: absolutePath,
-            mysqlDataPath: absolutePath.optional(),
-        }),
+        nfs: z.strictObject(
+            {
+                server: host,
+                siddhiFilesPath: absolutePath,
+                mysqlDataPath: absolutePath.optional(),
+            },
+            { error: (issue) => (issue.input === undefined ? "must be set: the NFS server and the Siddhi files export" : undefined) },
+        ),
         // The managers deploy Siddhi apps once two resource nodes have joined (minResourceCount: 2).
         workers: z.number({ error: "must be an integer of at least 2" }).int({ error: "must be an integer of at least 2" }).min(2, {
             error: "must be an integer of at least 2: the managers deploy Siddhi apps only once two workers have joined",
@@ -101,13 +104,13 @@ const schema = z
     .strict();
 
 type ParsedSettings = z.infer<typeof schema>;
-export type AdditionalVolume = ParsedSettings["additionalVolumes"][number];
 
 /** The validated stack settings, plus the secret settings the stack sets. */
 export type Settings = ParsedSettings & { secrets: Partial<Record<SecretKey, pulumi.Output<string>>> };
 
 /** A command that fixes each setting, shown with its error; array indexes are dropped from keys. */
 const fixExamples: Record<string, string> = {
+    nfs: "pulumi config set --path nfs.server 10.0.0.9 && pulumi config set --path nfs.siddhiFilesPath /exports/wso2sp/siddhi-files",
     "nfs.server": "pulumi config set --path nfs.server 10.0.0.9",
     "nfs.siddhiFilesPath": "pulumi config set --path nfs.siddhiFilesPath /exports/wso2sp/siddhi-files",
     "nfs.mysqlDataPath": "pulumi config set --path nfs.mysqlDataPath /exports/wso2sp/mysql",
@@ -134,6 +137,8 @@ const fixExamples: Record<string, string> = {
 interface Problem {
     path: (string | number)[];
     message: string;
+    /** The command that fixes it, when not the setting's usual one. */
+    fix?: string;
 }
 
 /** Thrown for bad stack settings; Pulumi prints a RunError's message without a stack trace. */
@@ -158,14 +163,25 @@ export function loadSettings(): Settings {
     for (const key of Object.keys(stackConfig)) {
         const name = key.slice(prefix.length);
         if (key.startsWith(prefix) && !(name in declarations) && !(secretKeys as readonly string[]).includes(name)) {
-            problems.push({ path: [name], message: "is not a setting of this project (see Pulumi.yaml)" });
+            problems.push({ path: [name], message: "is not a setting of this project (see Pulumi.yaml)", fix: `pulumi config rm ${name}` });
         }
     }
 
     const setSecrets = new Set<string>(secretKeys.filter((key) => prefix + key in stackConfig));
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-        problems.push(...parsed.error.issues.map((issue) => ({ path: issue.path as (string | number)[], message: issue.message })));
+        for (const issue of parsed.error.issues) {
+            const issuePath = issue.path as (string | number)[];
+            if (issue.code === "unrecognized_keys") {
+                // A misspelt field: name it, and the command that removes it.
+                for (const key of issue.keys) {
+                    const setting = [...issuePath, key].join(".");
+                    problems.push({ path: [...issuePath, key], message: "is not a setting of this project (see Pulumi.yaml)", fix: `pulumi config rm --path ${setting}` });
+                }
+            } else {
+                problems.push({ path: issuePath, message: issue.message });
+            }
+        }
         throw settingsError(project, problems, raw, setSecrets);
     }
     const settings = parsed.data;
@@ -314,12 +330,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** `hiddenValues`: the secret settings that are set, whose values an error must not repeat. */
 function settingsError(project: string, problems: Problem[], raw: Record<string, unknown>, hiddenValues: Set<string>): SettingsError {
-    const lines = problems.map(({ path: issuePath, message }) => {
+    const lines = problems.map(({ path: issuePath, message, fix: givenFix }) => {
         const key = issuePath.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");
         const value = issuePath.reduce<unknown>((node, part) => (isPlainObject(node) || Array.isArray(node) ? (node as never)[part] : undefined), raw);
         const index = issuePath.find((part) => typeof part === "number");
         const example = fixExamples[issuePath.filter((part) => typeof part === "string").join(".")];
-        const fix = example ? example.replace("[I]", `[${index ?? 0}]`) : `pulumi config set --path ${key} <value>`;
+        const fix = givenFix ?? (example ? example.replace("[I]", `[${index ?? 0}]`) : `pulumi config set --path ${key} <value>`);
         const shown = hiddenValues.has(key) ? "value not shown" : value === undefined ? "not set" : `got ${JSON.stringify(value)}`;
         return `  - ${project}:${key} ${message} (${shown}). Fix: ${fix}`;
     });

@@ -151,8 +151,10 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
             });
             return { ...require(options.programFile ?? path.join(projectDir, "index.ts")) };
         })
-        .catch((error: unknown) => {
+        .catch(async (error: unknown) => {
             surfacedErrors.add(error as object);
+            // Let the failed run's last RPCs land on its own mock monitor, not on the next run's.
+            await pulumi.runtime.disconnect();
             throw error;
         });
     const resolved = unwrapSecrets(await resolve(outputs ?? {}));

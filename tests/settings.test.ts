@@ -153,6 +153,13 @@ describe("bad stack settings are refused before anything is deployed", () => {
     it("a misspelt setting is refused instead of being ignored", async () => {
         const line = lineFor(await rejectedDev((config) => setPath(config, "worker", 3)), "worker");
         assert.match(line, /not a setting of this project/);
+        assert.match(line, /pulumi config rm worker/);
+    });
+
+    it("a misspelt field of an object setting is named with the command that removes it", async () => {
+        const line = lineFor(await rejectedDev((config) => setPath(config, "nfs.sever", "10.0.0.9")), "nfs.sever");
+        assert.match(line, /not a setting of this project/);
+        assert.match(line, /pulumi config rm --path nfs\.sever/);
     });
 
     it("every bad setting is listed in the one error", async () => {
