@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
-import { registeredBeforeError, runStack, setPath, StackConfig } from "./harness";
+import { registeredBeforeError, runFixture, setPath, StackConfig } from "./harness";
 
 /** Runs dev with a bad change; returns the error after checking nothing was registered before it. */
 async function rejectedDev(change: (config: StackConfig) => void): Promise<string> {
-    const error = await runStack("dev", change).then(
+    const error = await runFixture("in-cluster", change).then(
         () => assert.fail("the program accepted the bad setting"),
         (thrown: Error) => thrown,
     );
@@ -60,7 +60,7 @@ describe("bad stack settings are refused before anything is deployed", () => {
 
     it("two additionalVolumes with one name are refused", async () => {
         const message = await rejectedDev((config) =>
-            setPath(config, "additionalVolumes[1]", { name: "sp-jdbc-drivers", path: "/exports/other", nodes: ["worker"] }),
+            setPath(config, "additionalVolumes[1]", { name: "sp-extensions", path: "/exports/other", nodes: ["worker"] }),
         );
         assert.match(lineFor(message, "additionalVolumes[1].name"), /unique/);
     });
@@ -125,7 +125,7 @@ describe("bad stack settings are refused before anything is deployed", () => {
     });
 
     it("a password with $ is refused without being shown", async () => {
-        const error = await runStack("dev", undefined, { adminPassword: "pa$$word" }).then(
+        const error = await runFixture("in-cluster", undefined, { adminPassword: "pa$$word" }).then(
             () => assert.fail("the program accepted the password"),
             (thrown: Error) => thrown,
         );
