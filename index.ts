@@ -10,6 +10,7 @@ import { NfsVolume } from "./components/nfsVolume";
 import { ClaimMount, SpNode } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
 import { confNodes, readConfTree } from "./config/confs";
+import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
@@ -136,10 +137,10 @@ const confsConfigMaps = Object.fromEntries(
 
 const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map((spec) => {
     const claimMounts: ClaimMount[] = [
-        ...(spec.kind === "manager" ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: names.siddhiFilesMountPath }] : []),
+        ...(spec.kind === "manager" ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: siddhiFilesMountPath }] : []),
         ...additionalVolumes
             .filter(({ volume }) => volume.nodes.includes(spec.kind))
-            .map(({ volume, nfs }) => ({ volumeName: volume.name, claimName: nfs.claimName, mountPath: volume.mountPath })),
+            .map(({ volume, nfs }) => ({ volumeName: volume.name, claimName: nfs.claimName, mountPath: volume.mountPath ?? overlayMountPath(volume.name) })),
     ];
     return new SpNode(spec.name, {
         namespace: ns,

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
-import { spUserId } from "../config/names";
+import { spUserId } from "../config/image";
 import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../config/workloads";
 import type { ConfigMapMount } from "./confsConfigMaps";
 

@@ -214,14 +214,14 @@ describe("the in-cluster fixture stack", () => {
         assert.equal(objectNamed(run, "ConfigMap", dashboardConfigMaps[`${configVolume}/conf/dashboard`]).data["deployment.yaml"], dashboardYaml);
     });
 
-    it("mounts an additional volume with the defaults on the nodes it names only", () => {
-        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-artifact-volume")!;
+    it("mounts an additional volume with the defaults (an overlay of the product home) on the nodes it names only", () => {
+        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-overlays/sp-extensions")!;
         assert.match(claimName, /^sp-extensions-[0-9a-f]{8}$/);
         const volume = objectNamed(run, "PersistentVolume", objectNamed(run, "PersistentVolumeClaim", claimName).spec.volumeName);
         assert.deepEqual(volume.spec.nfs, { server: "192.168.56.10", path: "/exports/wso2sp/extensions" });
         assert.equal(volume.spec.capacity.storage, "1Gi");
         for (const node of nodes) {
-            const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/home/wso2carbon/wso2-artifact-volume");
+            const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/home/wso2carbon/wso2-overlays/sp-extensions");
             assert.equal(mounted, node.name === "wso2sp-dashboard" ? undefined : claimName, node.name);
         }
     });
@@ -232,7 +232,7 @@ describe("the in-cluster fixture stack", () => {
         assert.equal(run.outputs.dashboardUrl, "https://wso2sp-dashboard/monitoring");
         assert.match(run.outputs.etcHostsLine, /^\S+ wso2sp-manager-1 wso2sp-manager-2 wso2sp-dashboard$/);
         assert.equal(run.outputs.claimNames.siddhiFiles, claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), `${productHome}/deployment/siddhi-files/`));
-        assert.equal(run.outputs.claimNames["sp-extensions"], claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-artifact-volume"));
+        assert.equal(run.outputs.claimNames["sp-extensions"], claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-overlays/sp-extensions"));
     });
 });
 
