@@ -31,8 +31,14 @@ export interface ProgramRun {
 /** Stack settings as `pulumi config` holds them: setting name (without project prefix) → value. */
 export type StackConfig = Record<string, unknown>;
 
-/** What stands in for each `secure:` value of a stack file. */
+/** What replaces every Secret value in rendered manifests. */
 export const redacted = "REDACTED";
+
+/**
+ * What stands in for each `secure:` value of a stack file that is not decrypted: a value every
+ * password rule accepts (config/passwords.ts), so the program runs as with a valid real secret.
+ */
+export const secretStandIn = "REDACTED-secret-0";
 
 /**
  * The stacks behaviour tests run: fixtures of their own, so a user's edit of `Pulumi.dev.yaml` or
@@ -40,7 +46,7 @@ export const redacted = "REDACTED";
  */
 export const fixtureDir = path.join(__dirname, "stacks");
 
-/** Reads `Pulumi.<stack>.yaml`; encrypted (`secure:`) values become `redacted` and are marked secret. */
+/** Reads `Pulumi.<stack>.yaml`; encrypted (`secure:`) values become `secretStandIn` and are marked secret. */
 export function readStackConfig(stack: string, dir: string = projectDir): { config: StackConfig; secretKeys: string[] } {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
@@ -52,7 +58,7 @@ export function readStackConfig(stack: string, dir: string = projectDir): { conf
     for (const [key, value] of Object.entries(document.config ?? {})) {
         const name = key.startsWith(`${projectName}:`) ? key.slice(projectName.length + 1) : key;
         const secure = typeof value === "object" && value !== null && "secure" in value;
-        config[name] = secure ? redacted : value;
+        config[name] = secure ? secretStandIn : value;
         if (secure) {
             secretKeys.push(name);
         }
