@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { configVolumeRoot } from "./image";
 
 /** The node kinds with a configuration tree: `confs/<kind>/` mirrors that kind's product home. */
@@ -137,11 +137,11 @@ function filesByDirectory(root: string, shownRoot: string, problems: string[]): 
 
 /** Why a YAML file of confs/ would stop SP at start (it reads them with SnakeYAML, YAML 1.1); undefined when it parses. */
 function yamlProblem(text: string): string | undefined {
-    const document = parseDocument(text, { version: "1.1", prettyErrors: false });
+    const lineCounter = new LineCounter();
+    const document = parseDocument(text, { version: "1.1", prettyErrors: false, lineCounter });
     const [error] = document.errors;
     if (error !== undefined) {
-        const line = error.linePos?.[0].line;
-        return `${line === undefined ? "" : `line ${line}: `}${error.message.split("\n")[0]}`;
+        return `line ${lineCounter.linePos(error.pos[0]).line}: ${error.message.split("\n")[0]}`;
     }
     if (document.contents === null) {
         return "is empty; SP cannot read an empty configuration file";
