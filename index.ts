@@ -159,7 +159,6 @@ const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map(
 const hosts = settings.ingress.hosts;
 export const namespace = ns;
 export const managerUrls = [hosts.manager1, hosts.manager2].filter((host) => host !== "").map((host) => `https://${host}`);
-export const dashboardUrl = hosts.dashboard === "" ? undefined : `https://${hosts.dashboard}/monitoring`;
 /** The `/etc/hosts` line for clients when the ingress hosts are not in DNS. */
 export const etcHostsLine = pulumi
     .all(spNodes.map((node) => node.ingressAddress).filter((address) => address !== undefined))
@@ -178,4 +177,11 @@ export const claimNames = {
  */
 export const adminPassword = pulumi.secret(spAdminPassword);
 export const databasePassword = pulumi.secret(databaseUserPassword);
-export const mysqlRootPassword = rootPassword && pulumi.secret(rootPassword);
+
+// Outputs that exist only with some settings are left out otherwise: an undefined output makes
+// Pulumi print a warning on every run.
+Object.assign(
+    module.exports,
+    hosts.dashboard === "" ? {} : { dashboardUrl: `https://${hosts.dashboard}/monitoring` },
+    rootPassword === undefined ? {} : { mysqlRootPassword: pulumi.secret(rootPassword) },
+);

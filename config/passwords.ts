@@ -62,7 +62,7 @@ export function subscriptionPasswordProblem(password: string): string | undefine
         return "is empty";
     }
     // A line break or control character would not survive `docker login`'s credential format.
-    if (/[\u0000-\u001f\u007f]/.test(password)) {
+    if (/\p{Cc}/u.test(password)) {
         return "holds a control character or line break";
     }
     return undefined;

@@ -159,7 +159,7 @@ const schema = z.strictObject({
         error: "must be an image tag (letters, digits, _ . -, at most 128) other than latest",
     }),
     // Registries take `user:password` basic auth: a colon, a space or a control character breaks it.
-    subscriptionUsername: text("must be a user name").refine((value) => /^[^\s:\u0000-\u001f]*$/.test(value), {
+    subscriptionUsername: text("must be a user name").refine((value) => /^[^\s:\p{Cc}]*$/u.test(value), {
         error: "must be a user name without spaces or colons (the registry's basic auth splits on the first colon)",
     }),
     ingress: strict(

@@ -231,7 +231,7 @@ export async function main(args: string[], dir: string = projectDir): Promise<nu
     } catch (error) {
         // Like `pulumi preview`: bad settings, bad confs/ or a bad stack file are shown by their message alone.
         const known = pulumi.RunError.isInstance(error) || error instanceof StackFileError;
-        console.error(known ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error));
+        console.error(known ? (error).message : error instanceof Error ? (error.stack ?? error.message) : String(error));
         return 1;
     }
     if (options.out === undefined) {

@@ -90,7 +90,7 @@ export function readStackConfig(stack: string, dir: string = projectDir): StackF
         result.config[name] = secure ? secretStandIn : value;
         if (secure && ours) {
             result.secretKeys.push(name);
-            result.ciphertexts[name] = String((value as { secure: unknown }).secure);
+            result.ciphertexts[name] = String((value).secure);
         }
     }
     return result;

@@ -28,7 +28,7 @@ async function render(args: string[], dir: string): Promise<{ code: number; stdo
     const err: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     const error = console.error;
-    process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0);
     console.error = (...parts: unknown[]) => err.push(parts.join(" "));
     try {
         const code = await main(args, dir);
