@@ -92,7 +92,8 @@ const hostPortList = text('must be a list "host:port,host:port"').superRefine((v
     for (const entry of entries) {
         const match = /^([^\s:,]+):(\d{1,5})$/.exec(entry);
         if (!match) {
-            context.addIssue({ code: "custom", message: `must be a list "host:port,host:port" without scheme or spaces; ${JSON.stringify(entry)} is not host:port` });
+            const which = entries.length > 1 ? `; ${JSON.stringify(entry)} is not host:port` : "";
+            context.addIssue({ code: "custom", message: `must be a list "host:port,host:port" without scheme, listener name or spaces${which}` });
         } else if (!isHost(match[1], false)) {
             context.addIssue({ code: "custom", message: `names ${JSON.stringify(match[1])}, which is neither an IPv4 address nor a DNS name` });
         } else if (Number(match[2]) < 1 || Number(match[2]) > 65535) {
@@ -270,7 +271,7 @@ export function loadSettings(): Settings {
     const declared = Object.fromEntries(Object.entries(declarations).map(([key, declaration]) => [key, declaration.default]));
     problems.push(...crossChecks(valid, given, declared, secretValue));
     if (problems.length > 0) {
-        throw settingsError(project, problems, raw, declarations);
+        throw settingsError(project, problems, raw, declarations, new Set(secretKeys.filter((key) => secretValue(key) !== undefined)));
     }
 
     const config = new pulumi.Config();
@@ -720,13 +721,20 @@ function defaultFix(settingPath: SettingPath, value: unknown, declarations: Reco
     return settingPath.length === 1 ? `pulumi config rm ${top}` : `pulumi config rm --path ${shellWord(settingKey(settingPath))}`;
 }
 
-function settingsError(project: string, problems: Problem[], raw: Record<string, unknown>, declarations: Record<string, Declaration>): SettingsError {
+/** `setSecrets`: the secret settings the stack sets, whose values are never shown. */
+function settingsError(
+    project: string,
+    problems: Problem[],
+    raw: Record<string, unknown>,
+    declarations: Record<string, Declaration>,
+    setSecrets: Set<string>,
+): SettingsError {
     const seen = new Set<string>();
     const lines: string[] = [];
     for (const { path: settingPath, message, fix, value: given } of problems) {
         const key = settingKey(settingPath);
         const value = given ?? valueAt(raw, settingPath);
-        const secret = value === hidden || (secretKeys as readonly string[]).includes(String(settingPath[0]));
+        const secret = value === hidden || setSecrets.has(key);
         const shown = secret ? "value not shown" : value === undefined ? "not set" : `got ${JSON.stringify(value)}`;
         const line = `  - ${project}:${key} ${message} (${shown}). Fix: ${fix ?? defaultFix(settingPath, value, declarations)}`;
         if (addOnce(seen, line)) {
