@@ -151,6 +151,7 @@ if (settings.networkPolicies.enabled) {
             endpoints,
             inCluster: { database: settings.database.inCluster, kafka: settings.kafka.inCluster, zookeeper: settings.zookeeper.inCluster },
             settings: settings.networkPolicies,
+            managerApiClients: [],
         }),
     });
 }

@@ -140,6 +140,8 @@ export interface DeploymentTraffic {
     inCluster: { database: boolean; kafka: boolean; zookeeper: boolean };
     /** The networkPolicies settings. */
     settings: Settings["networkPolicies"];
+    /** Other pods of the namespace that call the managers' HTTPS API (a Siddhi-apps sync Job). */
+    managerApiClients: Pods[];
 }
 
 /** Ports of the event publishers and store-query clients outside the deployment. */
@@ -193,6 +195,7 @@ export function deploymentFlows(traffic: DeploymentTraffic): Flow[] {
         ...calls(resourceNodes, managers, ["node-api"]),
         ...calls(managers, resourceNodes, ["node-api"]),
         ...calls(dashboards, [...managers, ...resourceNodes], ["node-api"]),
+        ...traffic.managerApiClients.flatMap((client) => managers.map((manager) => ({ from: client, to: pods(manager), ports: listenerPorts(manager, ["node-api"]) }))),
         ...uses(managers, database, databasePorts),
         ...uses(managers, zookeeper, zookeeperClientPorts),
         ...uses(managers, kafka, kafkaPorts),

@@ -1,5 +1,8 @@
 import { strict as assert } from "assert";
+import { listenersOf } from "../config/listeners";
 import { kafkaPort, managerPorts, mysqlPort, zookeeperPorts } from "../config/names";
+import type { SpNodeSpec } from "../config/nodes";
+import { deploymentFlows, networkPolicies } from "../kube/networkPolicies";
 import { objectsOfKind, type ProgramRun, registeredBeforeError, runFixture, setPath, type StackConfig } from "./harness";
 import { type Endpoint, type NetworkPolicy, NetworkPolicyEvaluator, type Pod } from "./networkPolicyEvaluator";
 
@@ -387,5 +390,37 @@ describe("network isolation: an external ZooKeeper with Kafka in the cluster", (
         }
         assert.ok(!w.evaluator.canReach(w.pod("wso2sp-worker"), zookeeper, 2182));
         assert.ok(!zookeepers.some((name) => w.pods.has(name)));
+    });
+});
+
+describe("network isolation: other pods that call the managers' API", () => {
+    it("a listed client (the Siddhi-apps sync Job) reaches both managers' HTTPS API and nothing else", () => {
+        const node = (name: string, kind: SpNodeSpec["kind"], port: number, offset: number): SpNodeSpec =>
+            ({ name, kind, nodePort: port, listeners: listenersOf(kind === "dashboard" ? "dashboard" : kind === "manager" ? "manager" : "worker", offset, port), ingressHost: "" }) as SpNodeSpec;
+        const nodes = [node("wso2sp-manager-1", "manager", managerPorts.manager1, 0), node("wso2sp-manager-2", "manager", managerPorts.manager2, 1), node("wso2sp-worker", "worker", 9443, 0)];
+        const jobLabels = { "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/instance": "wso2sp-siddhi-apps" };
+        const flows = deploymentFlows({
+            nodes,
+            endpoints: { database: { host: "sp-rdbms", port: mysqlPort, username: "wso2carbon", tls: false }, kafkaBootstrapServers: `kafka-service:${kafkaPort}`, zookeeperConnect: `zoo1:${zookeeperPorts.client}` },
+            inCluster: { database: true, kafka: true, zookeeper: true },
+            settings: {
+                enabled: true,
+                ingressController: { namespace: "ingress-nginx", podLabels: {} },
+                dns: { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, port: 53 },
+                clients: { cidrs: [], namespaces: [] },
+                externalCidrs: { database: [], kafka: [], zookeeper: [] },
+                appEgress: [],
+            },
+            managerApiClients: [{ kind: "pods", policyName: "wso2sp-siddhi-apps", labels: jobLabels }],
+        });
+        const evaluator = new NetworkPolicyEvaluator(networkPolicies(flows).map(({ name, spec }) => ({ metadata: { name, namespace: "wso2" }, spec }) as NetworkPolicy));
+        const pod = (instance: string): Pod => ({ namespace: "wso2", labels: { "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/instance": instance } });
+        const job = pod("wso2sp-siddhi-apps");
+        assert.ok(evaluator.canReach(job, pod("wso2sp-manager-1"), managerPorts.manager1));
+        assert.ok(evaluator.canReach(job, pod("wso2sp-manager-2"), managerPorts.manager2));
+        assert.ok(!evaluator.canReach(job, pod("wso2sp-manager-1"), 9090), "the manager's plain HTTP port");
+        assert.ok(!evaluator.canReach(job, pod("wso2sp-worker"), 9443));
+        assert.ok(!evaluator.canReach(job, { namespace: "wso2", labels: { "app.kubernetes.io/name": "mysql" } }, mysqlPort));
+        assert.ok(!evaluator.canReach(job, internet, 443));
     });
 });
