@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { confNodes } from "./confs";
-import { configVolumeRoot, imageUserHome, overlayMountPath, overlayRoot, podScriptsDir, productHome, siddhiFilesMountPath } from "./image";
+import { imageUserHome, overlayMountPath, productHome, reservedMountRoots, siddhiFilesMountPath } from "./image";
 import { quantityBytes, spMinimumMemory } from "./memory";
 import { mysqlDataClaimName, siddhiFilesClaimName } from "./names";
 import { passwordProblem, subscriptionPasswordProblem } from "./passwords";
@@ -115,6 +115,48 @@ const ingressHost = text("must be a lower-case DNS name, or empty to disable").r
 
 const strict = <T extends z.core.$ZodLooseShape>(shape: T, description: string) =>
     z.strictObject(shape, { error: `must be a mapping with ${description}` });
+const port = integer("must be a port number, 1–65535").refine((value) => value >= 1 && value <= 65535, { error: "must be a port number, 1–65535" });
+
+// ---- Network isolation (networkPolicies; README "Network policies"). ----
+const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "must be a CIDR such as 10.20.0.0/16" });
+const cidrs = z.array(cidr, { error: "must be a list of CIDRs such as 10.20.0.0/16" });
+const labelKey = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelValue = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+/** `key=value,key=value` (kubectl's equality selector) → labels; empty selects every pod. */
+const podLabels = text('must be pod labels "key=value,key=value" (empty: every pod of the namespace)')
+    .refine((value) => value === "" || value.split(",").every((pair) => /^[^=]+=[^=]*$/.test(pair) && labelKey.test(pair.split("=")[0]) && labelValue.test(pair.split("=")[1])), {
+        error: 'must be pod labels "key=value,key=value" (empty: every pod of the namespace)',
+    })
+    .transform((value) => Object.fromEntries(value === "" ? [] : value.split(",").map((pair) => pair.split("=") as [string, string])));
+const networkPoliciesSchema = strict(
+    {
+        enabled: boolean,
+        ingressController: strict({ namespace: dnsLabel, podLabels }, "namespace, podLabels"),
+        dns: strict({ namespace: dnsLabel, podLabels, port }, "namespace, podLabels, port"),
+        clients: strict(
+            {
+                // Admitting every address would undo the isolation of the event ports.
+                cidrs: z.array(cidr.refine((value) => !value.endsWith("/0"), { error: "must not admit every address (/0); list the publishers' networks" }), {
+                    error: "must be a list of CIDRs such as 10.30.0.0/16",
+                }),
+                namespaces: z.array(dnsLabel, { error: "must be a list of namespace names" }),
+            },
+            "cidrs, namespaces",
+        ),
+        externalCidrs: strict({ database: cidrs, kafka: cidrs, zookeeper: cidrs }, "database, kafka, zookeeper"),
+        appEgress: z.array(
+            strict(
+                {
+                    cidrs: cidrs.min(1, { error: "must list at least one CIDR" }),
+                    ports: z.array(port, { error: "must be a list of port numbers" }).min(1, { error: "must list at least one port" }),
+                },
+                "cidrs, ports",
+            ),
+            { error: "must be a list of { cidrs, ports }" },
+        ),
+    },
+    "enabled, ingressController, dns, clients, externalCidrs, appEgress",
+);
 
 const schema = z.strictObject({
     namespace: namespaceName,
@@ -185,7 +227,7 @@ const schema = z.strictObject({
             host: text("must be a DNS name or an IPv4 address").refine((value) => value === "" || isHost(value, false), {
                 error: "must be a DNS name or an IPv4 address (an IPv6 address would need brackets in SP's JDBC URL)",
             }),
-            port: integer("must be a port number, 1–65535").refine((value) => value >= 1 && value <= 65535, { error: "must be a port number, 1–65535" }),
+            port,
             tls: boolean,
             username: text("must be a MySQL user name")
                 .regex(/^[A-Za-z0-9_]{1,32}$/, { error: "must be a MySQL user name: 1–32 letters, digits or _" })
@@ -196,6 +238,7 @@ const schema = z.strictObject({
     ),
     kafka: strict({ inCluster: boolean, bootstrapServers: hostPortList, image: imageRef }, "inCluster, bootstrapServers, image"),
     zookeeper: strict({ inCluster: boolean, connect: hostPortList, image: imageRef }, "inCluster, connect, image"),
+    networkPolicies: networkPoliciesSchema,
 });
 
 type ParsedSettings = z.infer<typeof schema>;
@@ -430,7 +473,7 @@ function crossChecks(settings: ValidPart, given: Record<string, unknown>, declar
             const mountPath = trimSlash(volume.mountPath);
             const atOrAbove = (dir: string) => `${dir}/`.startsWith(`${mountPath === "/" ? "" : mountPath}/`);
             const within = (dir: string) => `${mountPath}/`.startsWith(`${dir}/`);
-            if ([imageUserHome, productHome, configVolumeRoot, overlayRoot, podScriptsDir].some(atOrAbove) || [configVolumeRoot, overlayRoot, podScriptsDir].some(within)) {
+            if ([imageUserHome, productHome, ...reservedMountRoots].some(atOrAbove) || reservedMountRoots.some(within)) {
                 problems.push({
                     path: at("mountPath"),
                     message: "would hide the product home or the program's own mounts; leave it unset to overlay the product home, or mount elsewhere",
@@ -549,10 +592,37 @@ function crossChecks(settings: ValidPart, given: Record<string, unknown>, declar
     if (settings.subscriptionUsername === "" && secretSet("subscriptionPassword")) {
         problems.push({ path: ["subscriptionUsername"], message: "is required when subscriptionPassword is set" });
     }
+    problems.push(...networkPolicyProblems(settings));
+    for (const key of ["database", "kafka", "zookeeper"] as const) {
+        if (settings[key]?.inCluster === true && changed("networkPolicies", "externalCidrs", key)) {
+            unused(["networkPolicies", "externalCidrs", key], `${key}.inCluster is true`);
+        }
+    }
     if (settings.confsDir !== undefined) {
         problems.push(...confsDirProblems(settings.confsDir));
     }
     return problems;
+}
+
+/** A NetworkPolicy can only admit addresses: each external dependency needs the CIDRs of its hosts. */
+function networkPolicyProblems(settings: ValidPart): Problem[] {
+    if (settings.networkPolicies?.enabled !== true) {
+        return [];
+    }
+    const external = [
+        { key: "database", inCluster: settings.database?.inCluster, hosts: settings.database?.host },
+        { key: "kafka", inCluster: settings.kafka?.inCluster, hosts: settings.kafka?.bootstrapServers },
+        { key: "zookeeper", inCluster: settings.zookeeper?.inCluster, hosts: settings.zookeeper?.connect },
+    ] as const;
+    return external
+        .filter(({ key, inCluster }) => inCluster === false && settings.networkPolicies?.externalCidrs?.[key]?.length === 0)
+        .map(({ key, hosts }) => ({
+            path: ["networkPolicies", "externalCidrs", key],
+            message:
+                `is required when ${key}.inCluster is false and networkPolicies.enabled is true: a NetworkPolicy cannot name ${hosts || "a DNS host"}, ` +
+                "so list the CIDRs of its addresses (or set networkPolicies.enabled false where no network plugin enforces policies)",
+            fix: setCommand(["networkPolicies", "externalCidrs", key, 0], examples[`networkPolicies.externalCidrs.${key}`]),
+        }));
 }
 
 /**
@@ -702,6 +772,13 @@ const examples: Record<string, string> = {
     "database.username": "wso2carbon",
     "kafka.bootstrapServers": "kafka-1.example.com:9092,kafka-2.example.com:9092",
     "zookeeper.connect": "zk-1.example.com:2181,zk-2.example.com:2181,zk-3.example.com:2181",
+    "networkPolicies.clients.cidrs": "10.30.0.0/16",
+    "networkPolicies.clients.namespaces": "event-publishers",
+    "networkPolicies.externalCidrs.database": "10.20.1.0/24",
+    "networkPolicies.externalCidrs.kafka": "10.20.2.0/24",
+    "networkPolicies.externalCidrs.zookeeper": "10.20.3.0/24",
+    "networkPolicies.appEgress.cidrs": "10.40.0.0/16",
+    "networkPolicies.appEgress.ports": "443",
 };
 
 /** The usual fix of a setting: set it to its example, or to its declared default when that is a usable scalar. */
