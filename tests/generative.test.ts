@@ -55,6 +55,10 @@ const validSettings: fc.Arbitrary<Generated> = fc
         subscription: fc.boolean(),
         volumeProtection: fc.constantFrom("retainOnDelete", "protect"),
         adminPassword: fc.option(strongPassword, { nil: undefined }),
+        networkPolicies: fc.boolean(),
+        clientCidrs: fc.subarray(["10.30.0.0/16", "192.168.7.0/24", "fd00:30::/64"]),
+        clientNamespaces: fc.uniqueArray(label, { maxLength: 2 }),
+        appEgress: fc.subarray([{ cidrs: ["10.40.0.0/16"], ports: [443] }, { cidrs: ["172.16.0.0/12", "10.50.1.0/24"], ports: [5432, 9200] }]),
         databasePassword: strongPassword,
     })
     .map((drawn) => {
@@ -86,6 +90,15 @@ const validSettings: fc.Arbitrary<Generated> = fc
         if (drawn.dependencies === "external") {
             config.kafka = { inCluster: false, bootstrapServers: "kafka-1.example.com:9092,kafka-2.example.com:9092" };
         }
+        // A NetworkPolicy admits addresses: each external dependency's network, only for those outside.
+        const externalCidrs = {
+            database: inClusterDatabase ? [] : ["10.20.1.0/24"],
+            kafka: drawn.dependencies === "external" ? ["10.20.2.0/24"] : [],
+            zookeeper: drawn.dependencies === "in-cluster" ? [] : ["10.20.3.0/24"],
+        };
+        config.networkPolicies = drawn.networkPolicies
+            ? { enabled: true, externalCidrs, clients: { cidrs: drawn.clientCidrs, namespaces: drawn.clientNamespaces }, appEgress: drawn.appEgress }
+            : { enabled: false };
         const secrets: Record<string, string> = {
             ...(inClusterDatabase ? {} : { databasePassword: drawn.databasePassword }),
             ...(drawn.adminPassword === undefined ? {} : { adminPassword: drawn.adminPassword }),
@@ -128,7 +141,8 @@ describe("generated settings (fast-check)", () => {
                 // The compiled validators of kubernetes-models (schema.test.ts adds a slower unknown-field check for the committed stacks).
                 assert.deepEqual(modelProblems(result.objects), []);
             }),
-            { numRuns: 3 },
+            // FC_RUNS=50 npx mocha tests/generative.test.ts explores further than the suite has time for.
+            { numRuns: Number(process.env.FC_RUNS ?? 3) },
         );
     });
 
@@ -150,7 +164,7 @@ describe("generated settings (fast-check)", () => {
                 assert.ok(error.message.includes(`wso2-sp:${setting}`), `the error does not name ${setting}:\n${error.message}`);
                 assert.deepEqual(registeredBeforeError().filter((resource) => resource.type.startsWith("kubernetes:")), []);
             }),
-            { numRuns: 12 },
+            { numRuns: Number(process.env.FC_RUNS ?? 12) },
         );
     });
 });
