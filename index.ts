@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -7,17 +8,20 @@ import { ConfsConfigMaps } from "./components/confsConfigMaps";
 import { Kafka } from "./components/kafka";
 import { MySql } from "./components/mysql";
 import { NfsVolume } from "./components/nfsVolume";
+import { SiddhiApps } from "./components/siddhiApps";
 import { ClaimMount, SpNode } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
 import { confNodes, readConfTree } from "./config/confs";
 import * as names from "./config/names";
 import { Endpoints, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
+import { minResourceCount, readSiddhiApps, syncScriptPath } from "./config/siddhiApps";
 import { keepOnDestroy } from "./config/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
 const settings = loadSettings();
 const confTree = readConfTree(path.resolve(projectDir, settings.confsDir));
+const siddhiApps = readSiddhiApps(path.resolve(projectDir, settings.siddhiAppsDir));
 
 const labels = names.commonLabels;
 // Deleting the namespace would delete the claims with it, so it is kept like them.
@@ -134,7 +138,9 @@ const confsConfigMaps = Object.fromEntries(
     confNodes.map((node) => [node, new ConfsConfigMaps(`confs-${node}`, { namespace: ns, node, directories: confTree[node] })]),
 ) as Record<(typeof confNodes)[number], ConfsConfigMaps>;
 
-const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map((spec) => {
+const specs = spNodeSpecs(settings, endpoints, credentials.metadata.name);
+const image = (imageName: string) => `${registry}/${imageName}:${settings.imageTag}`;
+const spNodes = specs.map((spec) => {
     const claimMounts: ClaimMount[] = [
         ...(spec.kind === "manager" ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: names.siddhiFilesMountPath }] : []),
         ...additionalVolumes
@@ -144,7 +150,7 @@ const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map(
     return new SpNode(spec.name, {
         namespace: ns,
         spec,
-        image: `${registry}/${spec.imageName}:${settings.imageTag}`,
+        image: image(spec.imageName),
         memory: settings.memory[spec.kind],
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: pullSecret?.metadata.name,
@@ -155,8 +161,32 @@ const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map(
     });
 });
 
+// Runs once managers and workers are ready, and again whenever the apps or those nodes change.
+const managers = specs.filter((spec) => spec.kind === "manager");
+const appsJob = new SiddhiApps(
+    "siddhi-apps",
+    {
+        namespace: ns,
+        apps: siddhiApps,
+        script: fs.readFileSync(syncScriptPath, "utf8"),
+        image: image(managers[0].imageName),
+        serviceAccountName: serviceAccount.metadata.name,
+        imagePullSecretName: pullSecret?.metadata.name,
+        credentialsSecretName: credentials.metadata.name,
+        managerUrls: managers.map((spec) => `https://${spec.name}:${spec.nodePort}`),
+        minWorkers: minResourceCount(confTree.manager),
+        deploymentDigest: createHash("sha256")
+            .update(JSON.stringify({ workers: settings.workers, confs: confNodes.map((node) => confTree[node].map((directory) => directory.configMapName)) }))
+            .digest("hex"),
+    },
+    { dependsOn: spNodes.filter((_, index) => specs[index].kind !== "dashboard") },
+);
+
 const hosts = settings.ingress.hosts;
 export const namespace = ns;
+/** The apps of the Siddhi apps folder, once the managers run them, and the smoke check that followed. */
+export const siddhiAppsDeployed = appsJob.deployedApps;
+export const smokeCheck = appsJob.smokeCheck;
 export const managerUrls = [hosts.manager1, hosts.manager2].filter((host) => host !== "").map((host) => `https://${host}`);
 export const dashboardUrl = hosts.dashboard === "" ? undefined : `https://${hosts.dashboard}/monitoring`;
 /** The `/etc/hosts` line for clients when the ingress hosts are not in DNS. */
