@@ -1,16 +1,17 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { adminUsername, commonLabels, credentialKeys, spUserId } from "../config/names";
+import { spUserId } from "../config/image";
+import { adminUsername, commonLabels, credentialKeys } from "../config/names";
 import { siddhiAppsComponent, type SiddhiApp } from "../config/siddhiApps";
-import { containerSecurity, memory, podSecurity, rolloutTimeouts, workloadLabels } from "../config/workloads";
+import { containerSecurity, memory, podSecurity, rolloutTimeouts, workloadLabels } from "../kube/workloads";
 
 export interface SiddhiAppsArgs {
     /** Namespace of every object. */
     namespace: pulumi.Input<string>;
     /** The apps of the folder, read and checked by `readSiddhiApps`. */
     apps: SiddhiApp[];
-    /** Text of pod-scripts/sync-siddhi-apps.sh, which the Job runs. */
+    /** Text of pod-scripts/jobs/sync-siddhi-apps.sh, which the Job runs. */
     script: string;
     /** Image the Job runs in: the SP manager image, whose Ubuntu base ships curl and sha256sum. */
     image: string;

@@ -32,8 +32,11 @@ export const siddhiAppsJobEgress = [
     { instance: nodeServiceNames.manager2, port: managerPorts.manager2 },
 ] as const;
 
-/** The script the Job runs; tests run the same file. */
-export const syncScriptPath = path.resolve(__dirname, "..", "pod-scripts", "sync-siddhi-apps.sh");
+/**
+ * The script the Job runs; tests run the same file. It sits below pod-scripts/jobs/, out of the
+ * scripts SP pods mount (pod-scripts/*.sh), so that changing it does not roll the SP pods.
+ */
+export const syncScriptPath = path.resolve(__dirname, "..", "pod-scripts", "jobs", "sync-siddhi-apps.sh");
 
 /** SP's deployer skips files of other analytics products unless their solution is enabled (StreamProcessorDeployer.getArtifactType). */
 const skippedPrefixes = ["APIM_", "IS_", "EI_"];

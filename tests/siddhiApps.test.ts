@@ -6,7 +6,7 @@ import * as path from "path";
 import { ManagerStandIn, type StandInOptions } from "./managerStandIn";
 import { objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, setPath } from "./harness";
 
-const script = path.join(projectDir, "pod-scripts", "sync-siddhi-apps.sh");
+const script = path.join(projectDir, "pod-scripts", "jobs", "sync-siddhi-apps.sh");
 const example = fs.readFileSync(path.join(projectDir, "siddhi-apps", "TemperatureAlerts.siddhi"), "utf8");
 
 /** A minimal app named `name`, with `body` after its name. */
@@ -65,11 +65,13 @@ describe("Siddhi apps: the program", () => {
         assert.match(example, /define trigger ReadingTrigger/);
     });
 
-    it("runs the sync script from a ConfigMap of the file in pod-scripts/", () => {
+    it("runs the sync script from a ConfigMap of the file in pod-scripts/jobs/, which SP pods do not mount", () => {
         const scripts = jobPod(run).volumes.find((volume: any) => volume.name === "scripts").configMap.name;
         const map = objectsOfKind(run, "ConfigMap").find((configMap) => configMap.metadata.name === scripts)!;
         assert.equal(map.data["sync-siddhi-apps.sh"], fs.readFileSync(script, "utf8"));
         assert.deepEqual(sync(run).command, ["sh", "/scripts/sync-siddhi-apps.sh"]);
+        const spScripts = objectsOfKind(run, "ConfigMap").filter((configMap) => configMap.metadata.name.startsWith("wso2sp-pod-scripts-"));
+        assert.ok(spScripts.length > 0 && spScripts.every((configMap) => !("sync-siddhi-apps.sh" in configMap.data)), "a changed sync script rolls no SP pod");
     });
 
     it("reaches the managers by their Service names and HTTPS ports, as admin with the password from the credentials Secret", () => {
