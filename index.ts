@@ -17,7 +17,7 @@ import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
-import { minResourceCount, readSiddhiApps, syncScriptPath } from "./config/siddhiApps";
+import { deploymentDigest, minResourceCount, readSiddhiApps, siddhiAppsJobEgress, syncScriptPath } from "./config/siddhiApps";
 import { keepOnDestroy } from "./kube/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
@@ -174,22 +174,20 @@ const spNodes = specs.map((spec) => {
 });
 
 // Runs once managers and workers are ready, and again whenever the apps or those nodes change.
-const managers = specs.filter((spec) => spec.kind === "manager");
 const appsJob = new SiddhiApps(
     "siddhi-apps",
     {
         namespace: ns,
         apps: siddhiApps,
         script: fs.readFileSync(syncScriptPath, "utf8"),
-        image: image(managers[0].imageName),
+        image: image(specs.find((spec) => spec.kind === "manager")!.imageName),
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: pullSecret?.metadata.name,
         credentialsSecretName: credentials.metadata.name,
-        managerUrls: managers.map((spec) => `https://${spec.name}:${spec.nodePort}`),
+        // The same data NetworkPolicies open for the Job, so the two cannot drift apart.
+        managerUrls: siddhiAppsJobEgress.map(({ instance, port }) => `https://${instance}:${port}`),
         minWorkers: minResourceCount(confTree.manager),
-        deploymentDigest: createHash("sha256")
-            .update(JSON.stringify({ workers: settings.workers, confs: confNodes.map((node) => confTree[node].map((directory) => directory.configMapName)) }))
-            .digest("hex"),
+        deploymentDigest: deploymentDigest(settings.workers, confTree),
     },
     { dependsOn: spNodes.filter((_, index) => specs[index].kind !== "dashboard") },
 );

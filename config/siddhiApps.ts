@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { configMapSizeLimit, type ConfDirectory } from "./confs";
+import { configMapSizeLimit, confNodes, type ConfDirectory, type ConfTree } from "./confs";
 import { managerPorts, nodeServiceNames } from "./names";
 
 /** One app of the Siddhi apps folder, read and checked. */
@@ -263,4 +263,13 @@ export function minResourceCount(managerConfs: ConfDirectory[]): number {
     const config = (file === undefined ? undefined : parseYaml(file)) as Record<string, { minResourceCount?: unknown } | undefined> | undefined;
     const count = config?.["deployment.config"]?.minResourceCount;
     return typeof count === "number" && Number.isInteger(count) && count > 0 ? count : 1;
+}
+
+/**
+ * A digest of what the smoke check covers besides the apps: the worker count and every node's
+ * configuration (its ConfigMap names are content digests).
+ */
+export function deploymentDigest(workers: number, confTree: ConfTree): string {
+    const confs = confNodes.map((node) => confTree[node].map((directory) => directory.configMapName));
+    return createHash("sha256").update(JSON.stringify({ workers, confs })).digest("hex");
 }

@@ -3,6 +3,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { siddhiAppsComponent, siddhiAppsJobEgress } from "../config/siddhiApps";
 import { ManagerStandIn, type StandInOptions } from "./managerStandIn";
 import { objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, setPath } from "./harness";
 
@@ -80,6 +81,19 @@ describe("Siddhi apps: the program", () => {
         assert.deepEqual(env(run, "ADMIN_PASSWORD").valueFrom, { secretKeyRef: { name: "wso2sp-credentials", key: "admin-password" } });
         assert.equal(env(run, "MIN_WORKERS").value, "2", "minResourceCount of confs/manager");
         assert.deepEqual(env(run, "RUN_ID").valueFrom, { fieldRef: { fieldPath: "metadata.name" } }, "each run marks its apps with its pod name");
+    });
+
+    it("describes what the Job's pods reach as data that matches the managers' pods and HTTPS ports", () => {
+        assert.deepEqual(
+            siddhiAppsJobEgress.map(({ instance, port }) => `https://${instance}:${port}`),
+            env(run, "MANAGER_URLS").value.split(" "),
+        );
+        for (const { instance, port } of siddhiAppsJobEgress) {
+            const manager = objectsOfKind(run, "Deployment").find((deployment) => deployment.metadata.name === instance)!;
+            assert.equal(manager.spec.template.metadata.labels["app.kubernetes.io/instance"], instance);
+            assert.ok(manager.spec.template.spec.containers[0].ports.some((declared: any) => declared.containerPort === port), `${instance} listens on ${port}`);
+        }
+        assert.equal(job(run).spec.template.metadata.labels["app.kubernetes.io/component"], siddhiAppsComponent);
     });
 
     it("runs the Job once, as the SP user without API token, with a memory limit, reporting its reason on failure", () => {
