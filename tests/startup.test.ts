@@ -230,3 +230,12 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
         }
     });
 });
+
+describe("SP memory settings", () => {
+    it("a memory setting too small for an SP JVM is refused before anything is registered", async () => {
+        await assert.rejects(runFixture("in-cluster", (config) => setPath(config, "memory.dashboard", "512Mi")), (error: Error) => {
+            assert.match(error.message, /wso2-sp:memory\.dashboard must be at least 1Gi.*got "512Mi"/);
+            return true;
+        });
+    });
+});
