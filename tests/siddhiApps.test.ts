@@ -237,6 +237,11 @@ describe("Siddhi apps: refused before anything is registered", () => {
         await assert.rejects(runFixture("in-cluster", withApps(dir)), /Latin\.siddhi: is not UTF-8/);
     });
 
+    it("refuses an app over the 1 MiB ConfigMap limit", async () => {
+        const message = await refusal({ "Huge.siddhi": app("Huge", `-- ${"x".repeat(1024 * 1024)}\n`) });
+        assert.match(message, /apps\/Huge\.siddhi: \d+ bytes, over the 1048576-byte ConfigMap limit; split the app/);
+    });
+
     it("refuses a subdirectory, which SP does not read", async () => {
         const dir = appsFolder({});
         fs.mkdirSync(path.join(dir, "more"));
