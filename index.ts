@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { ConfsConfigMaps } from "./components/confsConfigMaps";
 import { Kafka } from "./components/kafka";
 import { MySql } from "./components/mysql";
+import { NetworkIsolation } from "./components/networkIsolation";
 import { NfsVolume } from "./components/nfsVolume";
 import { PodScripts } from "./components/podScripts";
 import { SiddhiApps } from "./components/siddhiApps";
@@ -17,7 +18,8 @@ import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
-import { deploymentDigest, minResourceCount, readSiddhiApps, siddhiAppsJobEgress, syncScriptPath } from "./config/siddhiApps";
+import { deploymentDigest, minResourceCount, readSiddhiApps, siddhiAppsJobPods, syncScriptPath } from "./config/siddhiApps";
+import { deploymentFlows } from "./kube/networkPolicies";
 import { keepOnDestroy } from "./kube/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
@@ -144,6 +146,21 @@ const podScripts = new PodScripts("pod-scripts", { namespace: ns, directory: pat
 
 const specs = spNodeSpecs(settings, endpoints, credentials.metadata.name);
 const image = (imageName: string) => `${registry}/${imageName}:${settings.imageTag}`;
+
+// Off for clusters whose network plugin ignores NetworkPolicy (README, "Network policies").
+if (settings.networkPolicies.enabled) {
+    new NetworkIsolation("network", {
+        namespace: ns,
+        flows: deploymentFlows({
+            nodes: specs,
+            endpoints,
+            inCluster: { database: settings.database.inCluster, kafka: settings.kafka.inCluster, zookeeper: settings.zookeeper.inCluster },
+            settings: settings.networkPolicies,
+            managerApiClients: [siddhiAppsJobPods],
+        }),
+    });
+}
+
 const spNodes = specs.map((spec) => {
     const claimMounts: ClaimMount[] = [
         ...(spec.kind === "manager"
@@ -184,8 +201,7 @@ const appsJob = new SiddhiApps(
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: pullSecret?.metadata.name,
         credentialsSecretName: credentials.metadata.name,
-        // The same data NetworkPolicies open for the Job, so the two cannot drift apart.
-        managerUrls: siddhiAppsJobEgress.map(({ instance, port }) => `https://${instance}:${port}`),
+        managerUrls: specs.filter((spec) => spec.kind === "manager").map((spec) => `https://${spec.name}:${spec.nodePort}`),
         minWorkers: minResourceCount(confTree.manager),
         deploymentDigest: deploymentDigest(settings.workers, confTree),
     },

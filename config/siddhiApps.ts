@@ -4,7 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { configMapSizeLimit, confNodes, type ConfDirectory, type ConfTree } from "./confs";
-import { managerPorts, nodeServiceNames } from "./names";
+import type { Pods } from "../kube/networkPolicies";
 
 /** One app of the Siddhi apps folder, read and checked. */
 export interface SiddhiApp {
@@ -23,14 +23,10 @@ export interface SiddhiApp {
 export const siddhiAppsComponent = "siddhi-apps";
 
 /**
- * What the Job's pods must reach, as data for NetworkPolicies: each manager's HTTPS port, by the
- * `app.kubernetes.io/instance` label its pods carry (the manager's Service name). DNS aside, the
- * Job reaches nothing else.
+ * The Job's pods as the NetworkPolicies select them. They call the managers' HTTPS API, and only
+ * that: kube/networkPolicies.ts opens this path for every entry of `managerApiClients`.
  */
-export const siddhiAppsJobEgress = [
-    { instance: nodeServiceNames.manager1, port: managerPorts.manager1 },
-    { instance: nodeServiceNames.manager2, port: managerPorts.manager2 },
-] as const;
+export const siddhiAppsJobPods: Pods = { kind: "pods", policyName: "wso2sp-siddhi-apps", labels: { "app.kubernetes.io/component": siddhiAppsComponent } };
 
 /**
  * The script the Job runs; tests run the same file. It sits below pod-scripts/jobs/, out of the

@@ -3,9 +3,10 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { siddhiAppsComponent, siddhiAppsJobEgress } from "../config/siddhiApps";
+import { siddhiAppsComponent } from "../config/siddhiApps";
 import { ManagerStandIn, type StandInOptions } from "./managerStandIn";
 import { objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, setPath } from "./harness";
+import { type NetworkPolicy, NetworkPolicyEvaluator, type Pod } from "./networkPolicyEvaluator";
 
 const script = path.join(projectDir, "pod-scripts", "jobs", "sync-siddhi-apps.sh");
 const example = fs.readFileSync(path.join(projectDir, "siddhi-apps", "TemperatureAlerts.siddhi"), "utf8");
@@ -83,17 +84,25 @@ describe("Siddhi apps: the program", () => {
         assert.deepEqual(env(run, "RUN_ID").valueFrom, { fieldRef: { fieldPath: "metadata.name" } }, "each run marks its apps with its pod name");
     });
 
-    it("describes what the Job's pods reach as data that matches the managers' pods and HTTPS ports", () => {
+    it("lets the Job's pods reach the managers' HTTPS API through the NetworkPolicies, and nothing else of the namespace", () => {
+        const evaluator = new NetworkPolicyEvaluator(objectsOfKind(run, "NetworkPolicy") as NetworkPolicy[]);
+        const podOf = (workload: Record<string, any>): Pod => ({
+            namespace: workload.metadata.namespace,
+            labels: workload.spec.template.metadata.labels,
+            ports: workload.spec.template.spec.containers.flatMap((container: any) => container.ports ?? []),
+        });
+        const deployment = (name: string) => podOf(objectsOfKind(run, "Deployment").find((object) => object.metadata.name === name)!);
+        const jobPods = podOf(job(run));
         assert.deepEqual(
-            siddhiAppsJobEgress.map(({ instance, port }) => `https://${instance}:${port}`),
-            env(run, "MANAGER_URLS").value.split(" "),
+            env(run, "MANAGER_URLS").value.split(" ").map((url: string) => new URL(url)).map((url: URL) => [url.hostname, Number(url.port)]),
+            [["wso2sp-manager-1", 9543], ["wso2sp-manager-2", 9544]],
         );
-        for (const { instance, port } of siddhiAppsJobEgress) {
-            const manager = objectsOfKind(run, "Deployment").find((deployment) => deployment.metadata.name === instance)!;
-            assert.equal(manager.spec.template.metadata.labels["app.kubernetes.io/instance"], instance);
-            assert.ok(manager.spec.template.spec.containers[0].ports.some((declared: any) => declared.containerPort === port), `${instance} listens on ${port}`);
-        }
-        assert.equal(job(run).spec.template.metadata.labels["app.kubernetes.io/component"], siddhiAppsComponent);
+        assert.ok(evaluator.canReach(jobPods, deployment("wso2sp-manager-1"), 9543));
+        assert.ok(evaluator.canReach(jobPods, deployment("wso2sp-manager-2"), 9544));
+        assert.ok(!evaluator.canReach(jobPods, deployment("wso2sp-manager-1"), 9090), "the manager's plain HTTP port");
+        assert.ok(!evaluator.canReach(jobPods, deployment("wso2sp-worker"), 9443));
+        assert.ok(!evaluator.canReach(jobPods, { ip: "8.8.8.8" }, 443));
+        assert.equal(jobPods.labels["app.kubernetes.io/component"], siddhiAppsComponent);
     });
 
     it("runs the Job once, as the SP user without API token, with a memory limit, reporting its reason on failure", () => {
