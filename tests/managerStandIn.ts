@@ -1,5 +1,5 @@
 /**
- * A stand-in of the SP 4.4.0 managers' REST API, as far as pod-scripts/sync-siddhi-apps.sh uses
+ * A stand-in of the SP 4.4.0 managers' REST API, as far as pod-scripts/jobs/sync-siddhi-apps.sh uses
  * it, served over HTTPS on 127.0.0.1 with a certificate made for the test. It behaves as the
  * carbon-analytics v2.1.22 sources describe: PUT /siddhi-apps saves an app that compiles (400 with
  * the compiler's message when not) and the file deployer picks it up a moment later; the leader
