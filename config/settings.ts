@@ -194,6 +194,7 @@ const schema = z.strictObject({
     ),
     volumeProtection: z.enum(["retainOnDelete", "protect"], { error: "must be retainOnDelete or protect" }),
     confsDir: text("must be a directory path").min(1, { error: "must name a directory (relative to the project)" }),
+    siddhiAppsDir: text("must be a directory path").min(1, { error: "must name a directory (relative to the project)" }),
     imageRegistry: text("must be a registry/repository prefix").refine(
         (value) => value === "" || imagePattern.test(`${value}/wso2sp-manager:4.4.0`),
         { error: "must be a registry and repository prefix the kubelet can pull from, such as docker.example.com/wso2 (lower-case path, no trailing /)" },
@@ -601,6 +602,9 @@ function crossChecks(settings: ValidPart, given: Record<string, unknown>, declar
     if (settings.confsDir !== undefined) {
         problems.push(...confsDirProblems(settings.confsDir));
     }
+    if (settings.siddhiAppsDir !== undefined && !isDirectory(path.resolve(projectDir, settings.siddhiAppsDir))) {
+        problems.push({ path: ["siddhiAppsDir"], message: `names ${settings.siddhiAppsDir}, which is not a directory` });
+    }
     return problems;
 }
 
@@ -648,13 +652,17 @@ function kafkaImageProblem(image: string): string | undefined {
 function confsDirProblems(confsDir: string): Problem[] {
     const dir = path.resolve(projectDir, confsDir);
     const fix = setCommand(["confsDir"], "confs");
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    if (!isDirectory(dir)) {
         return [{ path: ["confsDir"], message: `names ${path.relative(projectDir, dir) || "."}, which is not a directory`, fix }];
     }
     if (!confNodes.some((node) => fs.existsSync(path.join(dir, node)))) {
         return [{ path: ["confsDir"], message: `holds none of the node directories ${confNodes.join(", ")}; SP would start with the image's stock configuration`, fix }];
     }
     return [];
+}
+
+function isDirectory(dir: string): boolean {
+    return fs.existsSync(dir) && fs.statSync(dir).isDirectory();
 }
 
 interface Declaration {
