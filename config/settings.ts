@@ -357,18 +357,24 @@ function inOurWords(issue: z.core.$ZodRawIssue): string {
 
 /** The zod object shape at a setting path (for suggestions), if it is an object. */
 function shapeAt(settingPath: SettingPath): Record<string, unknown> | undefined {
-    let node: z.ZodType = schema;
+    const node = schemaAt(settingPath);
+    return node instanceof z.ZodObject ? node.shape : undefined;
+}
+
+/** The schema of the setting at a path, without optional/default wrappers. */
+function schemaAt(settingPath: SettingPath): z.ZodType | undefined {
+    let node: z.ZodType | undefined = schema;
     for (const part of settingPath) {
         if (node instanceof z.ZodArray) {
             node = node.element as z.ZodType;
         } else if (node instanceof z.ZodObject) {
-            node = node.shape[part as string] as z.ZodType;
+            node = node.shape[part as string] as z.ZodType | undefined;
         }
         while (node instanceof z.ZodOptional || node instanceof z.ZodDefault) {
             node = node.unwrap() as z.ZodType;
         }
     }
-    return node instanceof z.ZodObject ? node.shape : undefined;
+    return node;
 }
 
 /** Stands for a secret's value in a Problem: never shown. */
@@ -395,11 +401,15 @@ function unknownSetting(settingPath: SettingPath, value: unknown, candidates: Se
     };
 }
 
-/** The closest candidate within a small edit distance (or equal but for case), if any. */
+/** The closest candidate within a small edit distance of the last name (or equal but for case), if any. */
 function closest(key: string, candidates: SettingPath[]): SettingPath | undefined {
+    const name = key.slice(key.lastIndexOf(".") + 1);
     const scored = candidates
-        .map((candidate) => ({ candidate, distance: settingKey(candidate).toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, settingKey(candidate)) }))
-        .filter(({ distance }) => distance <= Math.max(2, Math.floor(key.length / 4)))
+        .map((candidate) => {
+            const other = String(candidate[candidate.length - 1]);
+            return { candidate, distance: other.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, other) };
+        })
+        .filter(({ distance }) => distance <= Math.max(2, Math.floor(name.length / 4)))
         .sort((a, b) => a.distance - b.distance);
     return scored[0]?.candidate;
 }
@@ -799,6 +809,11 @@ function defaultFix(settingPath: SettingPath, value: unknown, declarations: Reco
     const declared = valueAt(declarations[String(top)]?.default, settingPath.slice(1));
     const candidates = [examples[named], typeof declared === "string" || typeof declared === "number" || typeof declared === "boolean" ? String(declared) : undefined];
     const example = candidates.find((candidate) => candidate !== undefined && candidate !== "" && candidate !== String(value));
+    if (example !== undefined && schemaAt(settingPath) instanceof z.ZodArray) {
+        // A list is set entry by entry; one that is no list goes first.
+        const first = setCommand([...settingPath, 0], example);
+        return Array.isArray(value) ? first : `pulumi config rm --path ${shellWord(settingKey(settingPath))} && ${first}`;
+    }
     if (example !== undefined) {
         return setCommand(settingPath, example);
     }

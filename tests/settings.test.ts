@@ -128,6 +128,8 @@ const cases: Case[] = [
     { title: "a confs directory without any node directory", change: set("confsDir", "tests"), setting: "confsDir", message: /holds none of the node directories manager, worker, dashboard/, fix: "pulumi config set confsDir confs" },
     { title: "a boolean setting given as a word", change: set("database.inCluster", "yes"), setting: "database.inCluster", message: /must be true or false \(got "yes"\)/, fix: /^pulumi config (set --path database\.inCluster (true|false)|rm --path database\.inCluster)$/ },
     { title: "an object setting given as text", change: set("ingress", "nginx"), setting: "ingress", message: /must be a mapping with className, tlsSecretName, hosts \(got "nginx"\)/, fix: "pulumi config rm ingress" },
+    { title: "an empty node list (the fix sets its first entry)", change: set("additionalVolumes[0].nodes", []), setting: "additionalVolumes[0].nodes", message: /must name at least one of manager, worker, receiver, dashboard \(got \[\]\)/, fix: "pulumi config set --path 'additionalVolumes[0].nodes[0]' manager" },
+    { title: "a list field given as text (the fix removes it, then sets its first entry)", change: set("networkPolicies.clients.cidrs", "10.31.0.0/16"), setting: "networkPolicies.clients.cidrs", message: /must be a list of CIDRs/, fix: "pulumi config rm --path networkPolicies.clients.cidrs && pulumi config set --path 'networkPolicies.clients.cidrs[0]' 10.30.0.0/16" },
     { title: "a list setting given as a mapping", change: set("additionalVolumes", { name: "x" }), setting: "additionalVolumes", message: /must be a list of volumes/, fix: "pulumi config rm additionalVolumes" },
 ];
 
@@ -177,6 +179,12 @@ describe("misspelt settings name the setting they probably meant", () => {
         assert.match(line, /did you mean wso2-sp:adminPassword\? \(value not shown\)/);
         assert.equal(fixOf(line), "pulumi config rm adminPasword && pulumi config set --secret adminPassword");
         assert.ok(!error.includes("Very-Secret-Value-1"));
+    });
+
+    it("an unknown field is not matched to a sibling that merely shares the path", async () => {
+        const line = lineFor(await rejected(set("additionalVolumes[0].extra", 1)), "additionalVolumes[0].extra");
+        assert.match(line, /is not a setting of this project \(see Pulumi\.yaml\) \(got 1\)/);
+        assert.equal(fixOf(line), "pulumi config rm --path 'additionalVolumes[0].extra'");
     });
 
     it("an unknown setting with nothing close is refused with the command that removes it", async () => {
