@@ -14,7 +14,7 @@ import * as path from "path";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
 import { passwordProblem, passwordPunctuation } from "../config/passwords";
-import { projectDir } from "./harness";
+import { projectDir, runFixture } from "./harness";
 
 const workerConf = fs.readFileSync(path.join(projectDir, "confs/worker/conf/worker/deployment.yaml"), "utf8");
 const managerConf = fs.readFileSync(path.join(projectDir, "confs/manager/conf/manager/deployment.yaml"), "utf8");
@@ -150,9 +150,16 @@ describe("passwords through SP's configuration pipeline (carbon-config emulation
         assert.equal(passwordProblem("Abcdef123456"), undefined);
     });
 
-    it("generated passwords (32 letters and digits, as index.ts asks random.RandomPassword) satisfy the rule unless spelled 0x… in hexadecimal", () => {
-        const index = fs.readFileSync(path.join(projectDir, "index.ts"), "utf8");
-        assert.match(index, /new random\.RandomPassword\(name, \{ length: 32, special: false/);
+    it("generated passwords (32 letters and digits, as the program asks random.RandomPassword) satisfy the rule unless spelled 0x… in hexadecimal", async () => {
+        const run = await runFixture("in-cluster");
+        const generators = run.resources.filter((resource) => resource.type === "random:index/randomPassword:RandomPassword");
+        assert.ok(generators.length >= 3, "the in-cluster stack generates the admin, database and root passwords");
+        for (const { inputs } of generators) {
+            assert.equal(inputs.length, 32);
+            assert.equal(inputs.special, false);
+            assert.notEqual(inputs.upper, false);
+            assert.notEqual(inputs.lower, false);
+        }
         const alphanumeric = fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".split("")), minLength: 32, maxLength: 32 });
         fc.assert(
             fc.property(alphanumeric, (password) => {
