@@ -208,8 +208,8 @@ function crossChecks(settings: ParsedSettings, secretValue: (key: SecretKey) => 
     const claimNames = new Set<string>([siddhiFilesClaimName, mysqlDataClaimName]);
     const mountPaths = new Set<string>(nodeKinds.filter((node) => node === "manager").map((node) => `${node}:${trimSlash(siddhiFilesMountPath)}`));
     // Two volumes on one export would share (and, for MySQL, corrupt) one directory.
-    const exports = new Set<string>([`${settings.nfs.server}:${settings.nfs.siddhiFilesPath}`]);
-    if (settings.database.inCluster && settings.nfs.mysqlDataPath !== undefined && !addOnce(exports, `${settings.nfs.server}:${settings.nfs.mysqlDataPath}`)) {
+    const nfsExports = new Set<string>([`${settings.nfs.server}:${settings.nfs.siddhiFilesPath}`]);
+    if (settings.database.inCluster && settings.nfs.mysqlDataPath !== undefined && !addOnce(nfsExports, `${settings.nfs.server}:${settings.nfs.mysqlDataPath}`)) {
         problems.push({ path: ["nfs", "mysqlDataPath"], message: "is the export of another volume; each volume needs its own directory" });
     }
     settings.additionalVolumes.forEach((volume, index) => {
@@ -217,7 +217,7 @@ function crossChecks(settings: ParsedSettings, secretValue: (key: SecretKey) => 
         if (!addOnce(claimNames, volume.name) || volume.name.startsWith("conf-")) {
             problems.push({ path: ["additionalVolumes", index, "name"], message: "is used by another volume (or starts with conf-); names must be unique" });
         }
-        if (!addOnce(exports, `${volume.server ?? settings.nfs.server}:${volume.path}`)) {
+        if (!addOnce(nfsExports, `${volume.server ?? settings.nfs.server}:${volume.path}`)) {
             problems.push({ path: ["additionalVolumes", index, "path"], message: "is the export of another volume; each volume needs its own directory" });
         }
         const mountPath = trimSlash(volume.mountPath);
