@@ -149,7 +149,8 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
                 optionsByResource.set(`${type}::${name}`, opts);
                 return undefined;
             });
-            return { ...require(options.programFile ?? path.join(projectDir, "index.ts")) };
+            // No extension: index.ts under ts-node, index.js in TypeScript's own output (CI runs both).
+            return { ...require(options.programFile ?? path.join(projectDir, "index")) };
         })
         .catch(async (error: unknown) => {
             surfacedErrors.add(error as object);
