@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../config/workloads";
+import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 
 export interface ZooKeeperEnsembleArgs {
     /** Namespace of every object. */

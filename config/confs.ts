@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { configVolumeRoot } from "./names";
+import { configVolumeRoot } from "./image";
 
 /** The node kinds with a configuration tree: `confs/<kind>/` mirrors that kind's product home. */
 export const confNodes = ["manager", "worker", "dashboard"] as const;

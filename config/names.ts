@@ -4,19 +4,6 @@
  * `confs/`) is set from here, so DNS names and configuration cannot drift apart.
  */
 
-/** Product home inside the SP 4.4.0 images. */
-export const productHome = "/home/wso2carbon/wso2sp-4.4.0";
-
-/** The image's entry script copies these two trees over the product home before start. */
-export const configVolumeRoot = "/home/wso2carbon/wso2-config-volume";
-export const artifactVolumeRoot = "/home/wso2carbon/wso2-artifact-volume";
-
-/** Where both managers read the Siddhi apps users drop on the shared NFS export. */
-export const siddhiFilesMountPath = `${productHome}/deployment/siddhi-files/`;
-
-/** `wso2carbon:wso2`, the user and group of every SP image. */
-export const spUserId = 802;
-
 export const serviceAccountName = "wso2svc-account";
 export const pullSecretName = "wso2creds";
 /** Where the SP images come from: Docker Hub's `wso2/…`, or WSO2's registry with a subscription. */

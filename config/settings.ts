@@ -3,7 +3,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { artifactVolumeRoot, configVolumeRoot, mysqlDataClaimName, productHome, siddhiFilesClaimName, siddhiFilesMountPath } from "./names";
+import { configVolumeRoot, overlayMountPath, overlayRoot, podScriptsDir, productHome, siddhiFilesMountPath } from "./image";
+import { mysqlDataClaimName, siddhiFilesClaimName } from "./names";
 
 /** The project directory: Pulumi.yaml, the default `confs/`. */
 export const projectDir = path.resolve(__dirname, "..");
@@ -69,7 +70,8 @@ const schema = z
                 name: dnsLabel,
                 path: absolutePath,
                 server: host.optional(),
-                mountPath: absolutePath.default(artifactVolumeRoot),
+                // Unset: the volume overlays the product home at start (config/image.ts).
+                mountPath: absolutePath.optional(),
                 nodes: z
                     .array(z.enum(nodeKinds, { error: `must be one of ${nodeKinds.join(", ")}` }))
                     .min(1, { error: `must name at least one of ${nodeKinds.join(", ")}` }),
@@ -92,6 +94,7 @@ const schema = z
             // A DNS name or IPv4 address: an IPv6 literal would need brackets in the JDBC URL.
             host: z.union([z.literal(""), z.ipv4(), z.hostname()], { error: "must be a DNS name or an IPv4 address" }),
             port: z.number().int().min(1).max(65535),
+            tls: z.boolean(),
             username: z
                 .string()
                 .regex(/^[A-Za-z0-9_]{1,32}$/, { error: "must be a MySQL user name" })
@@ -117,8 +120,7 @@ const fixExamples: Record<string, string> = {
     workers: "pulumi config set workers 2",
     "additionalVolumes.name": "pulumi config set --path 'additionalVolumes[I].name' sp-extra-libs",
     "additionalVolumes.path": "pulumi config set --path 'additionalVolumes[I].path' /exports/wso2sp/extra-libs",
-    "additionalVolumes.mountPath":
-        "pulumi config set --path 'additionalVolumes[I].mountPath' /home/wso2carbon/wso2-artifact-volume",
+    "additionalVolumes.mountPath": "pulumi config rm --path 'additionalVolumes[I].mountPath'",
     "additionalVolumes.nodes": "pulumi config set --path 'additionalVolumes[I].nodes[0]' manager",
     "database.host": "pulumi config set --path database.host mysql.example.com",
     "database.username": "pulumi config set --path database.username wso2carbon",
@@ -220,11 +222,12 @@ function crossChecks(settings: ParsedSettings, secretValue: (key: SecretKey) => 
         if (!addOnce(nfsExports, `${volume.server ?? settings.nfs.server}:${volume.path}`)) {
             problems.push({ path: ["additionalVolumes", index, "path"], message: "is the export of another volume; each volume needs its own directory" });
         }
-        const mountPath = trimSlash(volume.mountPath);
-        if (`${productHome}/`.startsWith(`${mountPath}/`) || `${mountPath}/`.startsWith(`${configVolumeRoot}/`)) {
+        const mountPath = trimSlash(volume.mountPath ?? overlayMountPath(volume.name));
+        const within = (root: string) => `${mountPath}/`.startsWith(`${root}/`) || `${root}/`.startsWith(`${mountPath}/`);
+        if (volume.mountPath !== undefined && (`${productHome}/`.startsWith(`${mountPath}/`) || [configVolumeRoot, overlayRoot, podScriptsDir].some(within))) {
             problems.push({
                 path: ["additionalVolumes", index, "mountPath"],
-                message: `would hide the product home or the confs/ mounts; mount under ${artifactVolumeRoot} or another directory`,
+                message: "would hide the product home or the program's own mounts; leave it unset to overlay the product home, or mount elsewhere",
             });
         }
         for (const node of volume.nodes) {

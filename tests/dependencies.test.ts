@@ -9,13 +9,14 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import {
+    fixtureDir,
     objectNamed,
     objectsOfKind,
     ProgramRun,
     projectDir,
     readStackConfig,
     registeredBeforeError,
-    runStack,
+    runFixture,
     setPath,
     StackConfig,
 } from "./harness";
@@ -427,15 +428,15 @@ function passwordsSeen(run: ProgramRun) {
 // The specification
 // ---------------------------------------------------------------------------------------------
 
-describe("dependencies: in the cluster (Pulumi.dev.yaml as committed)", () => {
+describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
     let run: ProgramRun;
     let config: StackConfig;
     let passwordOutputsAreSecret: boolean;
 
     before(async () => {
-        run = await runStack("dev");
+        run = await runFixture("in-cluster");
         passwordOutputsAreSecret = await passwordOutputsSecret();
-        config = readStackConfig("dev").config;
+        config = readStackConfig("in-cluster", fixtureDir).config;
     });
 
     it("is a complete example: it needs no secret settings and yields MySQL, ZooKeeper and Kafka", () => {
@@ -604,7 +605,7 @@ describe("dependencies: password settings (Pulumi.dev.yaml with secrets set)", (
     let passwordOutputsAreSecret: boolean;
 
     before(async () => {
-        run = await runStack("dev", undefined, secrets);
+        run = await runFixture("in-cluster", undefined, secrets);
         passwordOutputsAreSecret = await passwordOutputsSecret();
     });
 
@@ -630,9 +631,9 @@ describe("dependencies: external (Pulumi.prod.yaml)", () => {
     let passwordOutputsAreSecret: boolean;
 
     before(async () => {
-        run = await runStack("prod", undefined, secrets);
+        run = await runFixture("external", undefined, secrets);
         passwordOutputsAreSecret = await passwordOutputsSecret();
-        config = readStackConfig("prod").config;
+        config = readStackConfig("external", fixtureDir).config;
     });
 
     it("runs no in-cluster MySQL, ZooKeeper or Kafka: no such objects, no MySQL volume, no MySQL root password", () => {
@@ -669,7 +670,7 @@ describe("dependencies: external ZooKeeper with in-cluster Kafka and MySQL", () 
     let run: ProgramRun;
 
     before(async () => {
-        run = await runStack("dev", (config) => {
+        run = await runFixture("in-cluster", (config) => {
             setPath(config, "zookeeper.inCluster", false);
             setPath(config, "zookeeper.connect", connect);
         });
@@ -704,7 +705,7 @@ describe("dependencies: images and application user come from the settings", () 
     let run: ProgramRun;
 
     before(async () => {
-        run = await runStack("dev", (config) => {
+        run = await runFixture("in-cluster", (config) => {
             setPath(config, "database.image", images.database);
             setPath(config, "database.username", username);
             setPath(config, "kafka.image", images.kafka);
@@ -747,20 +748,20 @@ describe("dependencies: incomplete settings fail before anything is registered",
     const cases: { title: string; stack: string; setting: string; change: (config: StackConfig) => void; secrets?: Record<string, string> }[] = [
         {
             title: "an external database without database.host (dev switched to external)",
-            stack: "dev",
+            stack: "in-cluster",
             setting: "database.host",
             change: (config) => setPath(config, "database.inCluster", false),
             secrets: { databasePassword: "s3cr3t-from-stack" },
         },
         {
-            title: "an external database without database.host (prod)",
-            stack: "prod",
+            title: "an external database without database.host (external stack)",
+            stack: "external",
             setting: "database.host",
             change: (config) => setPath(config, "database.host", undefined),
         },
         {
             title: "an external database without the databasePassword secret (dev switched to external)",
-            stack: "dev",
+            stack: "in-cluster",
             setting: "databasePassword",
             change: (config) => {
                 setPath(config, "database.inCluster", false);
@@ -768,44 +769,44 @@ describe("dependencies: incomplete settings fail before anything is registered",
             },
         },
         {
-            title: "an external database without the databasePassword secret (prod)",
-            stack: "prod",
+            title: "an external database without the databasePassword secret (external stack)",
+            stack: "external",
             setting: "databasePassword",
             change: (config) => setPath(config, "databasePassword", undefined),
         },
         {
             title: "an external Kafka without kafka.bootstrapServers (dev switched to external)",
-            stack: "dev",
+            stack: "in-cluster",
             setting: "kafka.bootstrapServers",
             change: (config) => setPath(config, "kafka.inCluster", false),
         },
         {
-            title: "an external Kafka without kafka.bootstrapServers (prod)",
-            stack: "prod",
+            title: "an external Kafka without kafka.bootstrapServers (external stack)",
+            stack: "external",
             setting: "kafka.bootstrapServers",
             change: (config) => setPath(config, "kafka.bootstrapServers", undefined),
         },
         {
             title: "an external ZooKeeper without zookeeper.connect (dev switched to external)",
-            stack: "dev",
+            stack: "in-cluster",
             setting: "zookeeper.connect",
             change: (config) => setPath(config, "zookeeper.inCluster", false),
         },
         {
-            title: "an external ZooKeeper without zookeeper.connect (prod)",
-            stack: "prod",
+            title: "an external ZooKeeper without zookeeper.connect (external stack)",
+            stack: "external",
             setting: "zookeeper.connect",
             change: (config) => setPath(config, "zookeeper.connect", undefined),
         },
         {
-            title: "an in-cluster MySQL without nfs.mysqlDataPath (dev)",
-            stack: "dev",
+            title: "an in-cluster MySQL without nfs.mysqlDataPath (in-cluster stack)",
+            stack: "in-cluster",
             setting: "nfs.mysqlDataPath",
             change: (config) => setPath(config, "nfs.mysqlDataPath", undefined),
         },
         {
-            title: "an in-cluster MySQL without nfs.mysqlDataPath (prod switched to in-cluster)",
-            stack: "prod",
+            title: "an in-cluster MySQL without nfs.mysqlDataPath (external stack switched to in-cluster)",
+            stack: "external",
             setting: "nfs.mysqlDataPath",
             change: (config) => setPath(config, "database.inCluster", true),
         },
@@ -813,7 +814,7 @@ describe("dependencies: incomplete settings fail before anything is registered",
 
     for (const { title, stack, setting, change, secrets } of cases) {
         it(`refuses ${title}, naming wso2-sp:${setting} and the pulumi config set command that fixes it`, async () => {
-            await assert.rejects(runStack(stack, change, secrets), (error: Error) => {
+            await assert.rejects(runFixture(stack, change, secrets), (error: Error) => {
                 assert.ok(error.message.includes(`wso2-sp:${setting}`), `the error does not name wso2-sp:${setting}:\n${error.message}`);
                 const secret = /password/i.test(setting);
                 const command = new RegExp(`pulumi config set ${secret ? "--secret " : "(--path )?"}'?${escape(setting)}'? \\S+`);
@@ -827,7 +828,7 @@ describe("dependencies: incomplete settings fail before anything is registered",
     it("refuses in-cluster dependency images tagged latest or without a tag, naming each image setting", async () => {
         const images = { "database.image": "mysql:latest", "kafka.image": "confluentinc/cp-kafka", "zookeeper.image": "zookeeper:latest" };
         await assert.rejects(
-            runStack("dev", (config) => Object.entries(images).forEach(([setting, image]) => setPath(config, setting, image))),
+            runFixture("in-cluster", (config) => Object.entries(images).forEach(([setting, image]) => setPath(config, setting, image))),
             (error: Error) => {
                 for (const setting of Object.keys(images)) {
                     assert.ok(error.message.includes(`wso2-sp:${setting}`), `the error does not name wso2-sp:${setting}:\n${error.message}`);

@@ -34,11 +34,17 @@ export type StackConfig = Record<string, unknown>;
 /** What stands in for each `secure:` value of a stack file. */
 export const redacted = "REDACTED";
 
+/**
+ * The stacks behaviour tests run: fixtures of their own, so a user's edit of `Pulumi.dev.yaml` or
+ * `Pulumi.prod.yaml` only shows in the golden manifests.
+ */
+export const fixtureDir = path.join(__dirname, "stacks");
+
 /** Reads `Pulumi.<stack>.yaml`; encrypted (`secure:`) values become `redacted` and are marked secret. */
-export function readStackConfig(stack: string): { config: StackConfig; secretKeys: string[] } {
-    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+export function readStackConfig(stack: string, dir: string = projectDir): { config: StackConfig; secretKeys: string[] } {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        throw new Error(`No stack file ${path.relative(process.cwd(), file)}: stacks are ${listStacks().join(", ")}`);
+        throw new Error(`No stack file ${path.relative(process.cwd(), file)}: stacks are ${listStacks(dir).join(", ")}`);
     }
     const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const config: StackConfig = {};
@@ -54,9 +60,9 @@ export function readStackConfig(stack: string): { config: StackConfig; secretKey
     return { config, secretKeys };
 }
 
-export function listStacks(): string[] {
+export function listStacks(dir: string = projectDir): string[] {
     return fs
-        .readdirSync(projectDir)
+        .readdirSync(dir)
         .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
         .filter((stack): stack is string => stack !== undefined);
 }
@@ -184,9 +190,18 @@ export function registeredBeforeError(): Registered[] {
     return lastRunResources;
 }
 
-/** Runs a committed stack with its own settings, optionally changed first. */
+/** Runs a committed user stack with its own settings, optionally changed first. */
 export async function runStack(stack: string, change?: (config: StackConfig) => void, secrets: Record<string, string> = {}): Promise<ProgramRun> {
-    const { config, secretKeys } = readStackConfig(stack);
+    return runStackFile(stack, projectDir, change, secrets);
+}
+
+/** Runs a test fixture stack (`tests/stacks/Pulumi.<name>.yaml`), optionally changed first. */
+export async function runFixture(name: string, change?: (config: StackConfig) => void, secrets: Record<string, string> = {}): Promise<ProgramRun> {
+    return runStackFile(name, fixtureDir, change, secrets);
+}
+
+async function runStackFile(stack: string, dir: string, change?: (config: StackConfig) => void, secrets: Record<string, string> = {}): Promise<ProgramRun> {
+    const { config, secretKeys } = readStackConfig(stack, dir);
     change?.(config);
     Object.assign(config, secrets);
     return runProgram(config, { stack, secretKeys: [...secretKeys, ...Object.keys(secrets)] });

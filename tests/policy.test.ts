@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { policies } from "../policy/rules";
-import { runStack } from "./harness";
+import { runFixture } from "./harness";
 
 /** Runs one policy against a resource given as a type token and plain inputs; returns the violation messages. */
 async function violations(policyName: string, type: string, props: Record<string, unknown>): Promise<string[]> {
@@ -367,9 +367,9 @@ describe("pods-not-root", () => {
 });
 
 describe("the program's own objects", () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of ["in-cluster", "external"]) {
         it(`${stack}: every object the program registers passes every policy of the pack`, async () => {
-            const run = await runStack(stack);
+            const run = await runFixture(stack);
             const found: string[] = [];
             for (const resource of run.resources.filter((registered) => registered.type.startsWith("kubernetes:"))) {
                 for (const policy of policies) {

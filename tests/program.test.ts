@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runStack, setPath } from "./harness";
+import { objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, setPath } from "./harness";
 
 const productHome = "/home/wso2carbon/wso2sp-4.4.0";
 const configVolume = "/home/wso2carbon/wso2-config-volume";
@@ -16,51 +16,55 @@ function claimAt(deployment: Record<string, any>, mountPath: string): string | u
     const volumeName = mountsOf(deployment).get(mountPath);
     return podSpec(deployment).volumes.find((volume: any) => volume.name === volumeName)?.persistentVolumeClaim?.claimName;
 }
-/** ConfigMap names a Deployment mounts, by mount path. */
+/** The confs/ ConfigMap names a Deployment mounts, by mount path under the config volume. */
 function configMapsOf(deployment: Record<string, any>): Record<string, string> {
     const byVolume = new Map<string, string>(
         podSpec(deployment).volumes.filter((volume: any) => volume.configMap).map((volume: any) => [volume.name, volume.configMap.name]),
     );
-    return Object.fromEntries([...mountsOf(deployment)].filter(([, name]) => byVolume.has(name)).map(([mountPath, name]) => [mountPath, byVolume.get(name)!]));
+    return Object.fromEntries(
+        [...mountsOf(deployment)]
+            .filter(([mountPath, name]) => byVolume.has(name) && mountPath.startsWith(`${configVolume}/`))
+            .map(([mountPath, name]) => [mountPath, byVolume.get(name)!]),
+    );
 }
 
-/** PATTERN.md's "Nodes" table and the Services of the original resources. */
+/**
+ * PATTERN.md's "Nodes" table, with the ports that actually listen ("Facts learned from the product's
+ * sources"): OFFSET moves only the data-bridge receivers (7611/7711/9611/9711), and a worker listens
+ * on its own HTTPS port, never on the managers' 9543/9544.
+ */
 const nodes = [
     {
         name: "wso2sp-manager-1",
         image: "wso2/wso2sp-manager:4.4.0",
         env: { WSO2_SERVER_PROFILE: "manager", OFFSET: "0", NODE_ID: "wso2sp-manager-1", NODE_PORT: "9543" },
-        ports: [9090, 9543, 9711, 9611, 7711, 7611],
+        ports: [9090, 9543, 7611, 7711, 9611, 9711],
         memory: "4Gi",
         liveness: 9543,
-        servicePorts: [9090, 9543],
     },
     {
         name: "wso2sp-manager-2",
         image: "wso2/wso2sp-manager:4.4.0",
         env: { WSO2_SERVER_PROFILE: "manager", OFFSET: "1", NODE_ID: "wso2sp-manager-2", NODE_PORT: "9544" },
-        ports: [9090, 9544, 9711, 9611, 7711, 7611],
+        ports: [9090, 9544, 7612, 7712, 9612, 9712],
         memory: "4Gi",
         liveness: 9544,
-        servicePorts: [9090, 9544],
     },
     {
         name: "wso2sp-worker",
         image: "wso2/wso2sp-worker:4.4.0",
         env: { WSO2_SERVER_PROFILE: "worker", OFFSET: "0", RECEIVER_NODE: "false", NODE_PORT: "9443" },
-        ports: [9090, 9443, 9543, 9544, 9711, 9611, 7711, 7611, 7070, 7443],
+        ports: [9090, 9443, 7070, 7443, 7611, 7711, 9611, 9711],
         memory: "2Gi",
         liveness: 9443,
-        servicePorts: [9090, 9543, 9544, 7070, 7443],
     },
     {
         name: "wso2sp-receiver",
         image: "wso2/wso2sp-worker:4.4.0",
         env: { WSO2_SERVER_PROFILE: "worker", OFFSET: "1", RECEIVER_NODE: "true", NODE_PORT: "9444" },
-        ports: [9090, 9443, 9543, 9544, 9711, 9611, 7711, 7611, 7070, 7443, 9444],
+        ports: [9090, 9444, 7070, 7443, 7612, 7712, 9612, 9712],
         memory: "2Gi",
         liveness: 9444,
-        servicePorts: [9090, 9444, 9544],
     },
     {
         name: "wso2sp-dashboard",
@@ -69,7 +73,6 @@ const nodes = [
         ports: [9643],
         memory: "1Gi",
         liveness: 9643,
-        servicePorts: [9643],
     },
 ];
 
@@ -81,15 +84,15 @@ function copyOfConfs(): string {
     return dir;
 }
 
-describe("the dev stack", () => {
+describe("the in-cluster fixture stack", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runStack("dev");
+        run = await runFixture("in-cluster");
     });
 
     for (const node of nodes) {
         describe(node.name, () => {
-            it("runs the pattern's image with its env, ports and memory", () => {
+            it("runs the pattern's image with its env, memory and exactly the ports it listens on", () => {
                 const deployment = objectNamed(run, "Deployment", node.name);
                 assert.equal(container(deployment).image, node.image);
                 for (const [name, value] of Object.entries(node.env)) {
@@ -107,11 +110,11 @@ describe("the dev stack", () => {
                 assert.deepEqual(container(objectNamed(run, "Deployment", node.name)).livenessProbe.tcpSocket, { port: node.liveness });
             });
 
-            it("is reachable under its own name through a headless Service", () => {
+            it("is reachable under its own name through a headless Service, on exactly the ports it listens on", () => {
                 const service = objectNamed(run, "Service", node.name);
                 const deployment = objectNamed(run, "Deployment", node.name);
                 assert.equal(service.spec.clusterIP, "None");
-                assert.deepEqual(service.spec.ports.map((port: any) => port.port), node.servicePorts);
+                assert.deepEqual(service.spec.ports.map((port: any) => port.port).sort(), [...node.ports].sort());
                 for (const [label, value] of Object.entries(service.spec.selector)) {
                     assert.equal(deployment.spec.template.metadata.labels[label], value);
                 }
@@ -214,14 +217,14 @@ describe("the dev stack", () => {
         assert.equal(objectNamed(run, "ConfigMap", dashboardConfigMaps[`${configVolume}/conf/dashboard`]).data["deployment.yaml"], dashboardYaml);
     });
 
-    it("mounts an additional volume with the defaults on the nodes it names only", () => {
-        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-artifact-volume")!;
-        assert.match(claimName, /^sp-jdbc-drivers-[0-9a-f]{8}$/);
+    it("mounts an additional volume with the defaults (an overlay of the product home) on the nodes it names only", () => {
+        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-overlays/sp-extensions")!;
+        assert.match(claimName, /^sp-extensions-[0-9a-f]{8}$/);
         const volume = objectNamed(run, "PersistentVolume", objectNamed(run, "PersistentVolumeClaim", claimName).spec.volumeName);
-        assert.deepEqual(volume.spec.nfs, { server: "192.168.56.10", path: "/exports/wso2sp/jdbc-drivers" });
+        assert.deepEqual(volume.spec.nfs, { server: "192.168.56.10", path: "/exports/wso2sp/extensions" });
         assert.equal(volume.spec.capacity.storage, "1Gi");
         for (const node of nodes) {
-            const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/home/wso2carbon/wso2-artifact-volume");
+            const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/home/wso2carbon/wso2-overlays/sp-extensions");
             assert.equal(mounted, node.name === "wso2sp-dashboard" ? undefined : claimName, node.name);
         }
     });
@@ -232,14 +235,14 @@ describe("the dev stack", () => {
         assert.equal(run.outputs.dashboardUrl, "https://wso2sp-dashboard/monitoring");
         assert.match(run.outputs.etcHostsLine, /^\S+ wso2sp-manager-1 wso2sp-manager-2 wso2sp-dashboard$/);
         assert.equal(run.outputs.claimNames.siddhiFiles, claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), `${productHome}/deployment/siddhi-files/`));
-        assert.equal(run.outputs.claimNames["sp-jdbc-drivers"], claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-artifact-volume"));
+        assert.equal(run.outputs.claimNames["sp-extensions"], claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-overlays/sp-extensions"));
     });
 });
 
 describe("editing stack settings", () => {
     it("pointing the stack at another NFS server takes one `config set --path nfs.server` and moves every volume", async () => {
-        const before = await runStack("dev");
-        const run = await runStack("dev", (config) => setPath(config, "nfs.server", "10.0.0.9"));
+        const before = await runFixture("in-cluster");
+        const run = await runFixture("in-cluster", (config) => setPath(config, "nfs.server", "10.0.0.9"));
         const volumes = objectsOfKind(run, "PersistentVolume");
         assert.ok(volumes.length >= 3);
         for (const volume of volumes) {
@@ -255,7 +258,7 @@ describe("editing stack settings", () => {
     });
 
     it("an additional volume with its own server, mount path and size is mounted on each node it lists", async () => {
-        const run = await runStack("dev", (config) =>
+        const run = await runFixture("in-cluster", (config) =>
             setPath(config, "additionalVolumes[1]", {
                 name: "sp-extra-libs",
                 server: "nfs-2.example.com",
@@ -278,7 +281,7 @@ describe("editing stack settings", () => {
     });
 
     it("volumeProtection=protect makes Pulumi refuse to delete volumes, claims and their namespace", async () => {
-        const run = await runStack("dev", (config) => setPath(config, "volumeProtection", "protect"));
+        const run = await runFixture("in-cluster", (config) => setPath(config, "volumeProtection", "protect"));
         const storage = run.resources.filter((resource) => /PersistentVolume(Claim)?$|Namespace$/.test(resource.type));
         assert.ok(storage.length >= 3);
         for (const resource of storage) {
@@ -287,7 +290,7 @@ describe("editing stack settings", () => {
     });
 
     it("a WSO2 subscription pulls every image from docker.wso2.com with the wso2creds Secret", async () => {
-        const run = await runStack("dev", (config) => setPath(config, "subscriptionUsername", "ops@example.com"), {
+        const run = await runFixture("in-cluster", (config) => setPath(config, "subscriptionUsername", "ops@example.com"), {
             subscriptionPassword: "subscription-secret",
         });
         const pullSecret = objectNamed(run, "Secret", "wso2creds");
@@ -303,7 +306,7 @@ describe("editing stack settings", () => {
     });
 
     it("an ingress TLS secret is used for every ingress host", async () => {
-        const run = await runStack("dev", (config) => setPath(config, "ingress.tlsSecretName", "wso2sp-tls"));
+        const run = await runFixture("in-cluster", (config) => setPath(config, "ingress.tlsSecretName", "wso2sp-tls"));
         for (const ingress of objectsOfKind(run, "Ingress")) {
             assert.deepEqual(ingress.spec.tls, [{ hosts: [ingress.spec.rules[0].host], secretName: "wso2sp-tls" }]);
         }
@@ -311,7 +314,7 @@ describe("editing stack settings", () => {
 
     it("images pinned by digest or with long tags still give valid labels on every object", async () => {
         const digest = `zookeeper@sha256:${"ab".repeat(32)}`;
-        const run = await runStack("dev", (config) => {
+        const run = await runFixture("in-cluster", (config) => {
             setPath(config, "zookeeper.image", digest);
             setPath(config, "imageTag", `4.4.0-${"x".repeat(70)}`);
         });
@@ -324,8 +327,8 @@ describe("editing stack settings", () => {
     });
 
     it("a changed password rolls every SP node, so all of them read the new one", async () => {
-        const before = await runStack("dev", undefined, { adminPassword: "first-admin-password" });
-        const after = await runStack("dev", undefined, { adminPassword: "second-admin-password" });
+        const before = await runFixture("in-cluster", undefined, { adminPassword: "first-admin-password" });
+        const after = await runFixture("in-cluster", undefined, { adminPassword: "second-admin-password" });
         for (const node of nodes) {
             const digest = (run: ProgramRun) => objectNamed(run, "Deployment", node.name).spec.template.metadata.annotations?.["wso2sp/credentials-digest"];
             assert.ok(digest(before), `${node.name} has no credentials digest`);
@@ -334,7 +337,7 @@ describe("editing stack settings", () => {
     });
 
     it("more workers take one setting", async () => {
-        const run = await runStack("dev", (config) => setPath(config, "workers", 5));
+        const run = await runFixture("in-cluster", (config) => setPath(config, "workers", 5));
         assert.equal(objectNamed(run, "Deployment", "wso2sp-worker").spec.replicas, 5);
     });
 });
@@ -342,9 +345,9 @@ describe("editing stack settings", () => {
 describe("configuration files in confs/", () => {
     it("a changed file gives its ConfigMap a new name and rolls exactly the nodes that mount it", async () => {
         const confs = copyOfConfs();
-        const before = await runStack("dev", (config) => setPath(config, "confsDir", confs));
+        const before = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs));
         fs.appendFileSync(path.join(confs, "manager/conf/manager/deployment.yaml"), "\n# tuned\n");
-        const after = await runStack("dev", (config) => setPath(config, "confsDir", confs));
+        const after = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs));
 
         for (const node of nodes) {
             const was = configMapsOf(objectNamed(before, "Deployment", node.name));
@@ -365,7 +368,7 @@ describe("configuration files in confs/", () => {
         fs.writeFileSync(path.join(confs, "worker/resources/security/client-truststore.jks"), keystore);
         fs.writeFileSync(path.join(confs, "worker/resources/security/README.txt"), "trust store for the receiver\n");
 
-        const run = await runStack("dev", (config) => setPath(config, "confsDir", confs));
+        const run = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs));
         for (const name of ["wso2sp-worker", "wso2sp-receiver"]) {
             const configMapName = configMapsOf(objectNamed(run, "Deployment", name))[`${configVolume}/resources/security`];
             assert.ok(configMapName, `${name} does not mount resources/security`);
@@ -380,7 +383,7 @@ describe("configuration files in confs/", () => {
         const confs = copyOfConfs();
         fs.mkdirSync(path.join(confs, "manager/conf-manager"));
         fs.writeFileSync(path.join(confs, "manager/conf-manager/notes.txt"), "x\n");
-        const error = await runStack("dev", (config) => setPath(config, "confsDir", confs)).then(
+        const error = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs)).then(
             () => assert.fail("clashing directories were accepted"),
             (thrown: Error) => thrown,
         );
@@ -391,7 +394,7 @@ describe("configuration files in confs/", () => {
         const confs = copyOfConfs();
         fs.mkdirSync(path.join(confs, "manager/lib"));
         fs.writeFileSync(path.join(confs, "manager/lib/big.jar"), Buffer.alloc(1024 * 1024 + 1, 1));
-        const error = await runStack("dev", (config) => setPath(config, "confsDir", confs)).then(
+        const error = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs)).then(
             () => assert.fail("an oversized directory was accepted"),
             (thrown: Error) => thrown,
         );

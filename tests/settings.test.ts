@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
-import { registeredBeforeError, runStack, setPath, StackConfig } from "./harness";
+import { registeredBeforeError, runFixture, setPath, StackConfig } from "./harness";
 
 /** Runs dev with a bad change; returns the error after checking nothing was registered before it. */
 async function rejectedDev(change: (config: StackConfig) => void): Promise<string> {
-    const error = await runStack("dev", change).then(
+    const error = await runFixture("in-cluster", change).then(
         () => assert.fail("the program accepted the bad setting"),
         (thrown: Error) => thrown,
     );
@@ -60,7 +60,7 @@ describe("bad stack settings are refused before anything is deployed", () => {
 
     it("two additionalVolumes with one name are refused", async () => {
         const message = await rejectedDev((config) =>
-            setPath(config, "additionalVolumes[1]", { name: "sp-jdbc-drivers", path: "/exports/other", nodes: ["worker"] }),
+            setPath(config, "additionalVolumes[1]", { name: "sp-extensions", path: "/exports/other", nodes: ["worker"] }),
         );
         assert.match(lineFor(message, "additionalVolumes[1].name"), /unique/);
     });
@@ -68,13 +68,14 @@ describe("bad stack settings are refused before anything is deployed", () => {
     it("a relative mountPath in additionalVolumes is refused", async () => {
         const line = lineFor(await rejectedDev((config) => setPath(config, "additionalVolumes[0].mountPath", "lib")), "additionalVolumes[0].mountPath");
         assert.match(line, /absolute path/);
-        assert.match(line, /pulumi config set --path 'additionalVolumes\[0\]\.mountPath'/);
+        assert.match(line, /pulumi config rm --path 'additionalVolumes\[0\]\.mountPath'/);
     });
 
     it("two additionalVolumes mounted at one path of the same node are refused", async () => {
-        const message = await rejectedDev((config) =>
-            setPath(config, "additionalVolumes[1]", { name: "sp-more-extras", path: "/exports/more", nodes: ["manager"] }),
-        );
+        const message = await rejectedDev((config) => {
+            setPath(config, "additionalVolumes[0].mountPath", "/opt/extras");
+            setPath(config, "additionalVolumes[1]", { name: "sp-more-extras", path: "/exports/more", mountPath: "/opt/extras", nodes: ["manager"] });
+        });
         assert.match(lineFor(message, "additionalVolumes[1].mountPath"), /another volume is mounted on manager/);
     });
 
@@ -103,7 +104,7 @@ describe("bad stack settings are refused before anything is deployed", () => {
     for (const mountPath of ["/home/wso2carbon", "/home/wso2carbon/wso2sp-4.4.0", "/home/wso2carbon/wso2-config-volume/conf/manager"]) {
         it(`an additional volume mounted at ${mountPath} is refused: it would hide the product or the confs/ mounts`, async () => {
             const line = lineFor(await rejectedDev((config) => setPath(config, "additionalVolumes[0].mountPath", mountPath)), "additionalVolumes[0].mountPath");
-            assert.match(line, /would hide the product home or the confs\/ mounts/);
+            assert.match(line, /would hide the product home or the program's own mounts/);
         });
     }
 
@@ -125,7 +126,7 @@ describe("bad stack settings are refused before anything is deployed", () => {
     });
 
     it("a password with $ is refused without being shown", async () => {
-        const error = await runStack("dev", undefined, { adminPassword: "pa$$word" }).then(
+        const error = await runFixture("in-cluster", undefined, { adminPassword: "pa$$word" }).then(
             () => assert.fail("the program accepted the password"),
             (thrown: Error) => thrown,
         );

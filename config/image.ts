@@ -1,0 +1,39 @@
+/**
+ * The layout contract of the `wso2/wso2sp-*:4.4.0` images (docker-sp v4.4.0.1,
+ * dockerfiles/ubuntu/base/Dockerfile and <profile>/init.sh; product-sp v4.4.0,
+ * modules/distribution/carbon-home): where the product lives, who runs it, how a profile is
+ * started and stopped. Everything the program mounts into an SP container is placed from here.
+ */
+
+/** `wso2carbon:wso2`, the user and group of every SP image. */
+export const spUserId = 802;
+
+/** The image user's home (`WORKING_DIRECTORY`). */
+export const imageUserHome = "/home/wso2carbon";
+
+/** Product home (`WSO2_SERVER_HOME`, `CARBON_HOME`). */
+export const productHome = `${imageUserHome}/wso2sp-4.4.0`;
+
+/** Where the `confs/` ConfigMaps are mounted; copied over the product home first at start. */
+export const configVolumeRoot = `${imageUserHome}/wso2-config-volume`;
+
+/**
+ * Where each additional volume without a `mountPath` is mounted, one directory per volume; they are
+ * copied over the product home after `confs/`, in the order of `additionalVolumes`. (The image's own
+ * init.sh knows only one such tree, `wso2-artifact-volume`, and stops on an empty one.)
+ */
+export const overlayRoot = `${imageUserHome}/wso2-overlays`;
+
+/** Where the start, stop and wait scripts (pod-scripts/) are mounted. */
+export const podScriptsDir = `${imageUserHome}/wso2sp-pod-scripts`;
+
+/** Where both managers read the Siddhi apps (the shared NFS export). */
+export const siddhiFilesMountPath = `${productHome}/deployment/siddhi-files/`;
+
+/** Directories an additional volume must not be mounted at or above: the program's own mounts. */
+export const reservedMountRoots = [productHome, configVolumeRoot, overlayRoot, podScriptsDir] as const;
+
+/** The mount path of an additional volume that overlays the product home. */
+export function overlayMountPath(volumeName: string): string {
+    return `${overlayRoot}/${volumeName}`;
+}
