@@ -73,9 +73,11 @@ describe("The benchmark's time-to-ready model", () => {
         assert.deepEqual(result.restarts, [1]);
     });
 
-    it("refuses a script that uses a command the model does not stub, or that passes before its dependency answers", async () => {
+    it("refuses a script that uses a command the model does not stub or misuses a stub (even silenced), or passes before its dependency answers", async () => {
         const usesDate = emittedWaits([deployment({ name: "wait-for-database", command: ["sh", "-c", "date; exit 0"], env: env() })], dir);
         await assert.rejects(timeToReady(usesDate, [30]), /cannot run under the model/);
+        const hidesMisuse = emittedWaits([deployment({ name: "wait-for-database", command: ["sh", "-c", "nc db 3306 2>/dev/null; exit 0"], env: env() })], dir);
+        await assert.rejects(timeToReady(hidesMisuse, [30]), /stub nc: unsupported usage nc db 3306/);
         const skips = emittedWaits([deployment({ name: "wait-for-database", command: ["sh", "-c", "exit 0"], env: env() })], dir);
         await assert.rejects(timeToReady(skips, [30]), /exited 0 at 0 s, before database answered/);
     });

@@ -125,8 +125,10 @@ interface ScriptRun {
 
 /** One run of the wait script from virtual time `startMs`, its dependency answering from `readyMs`. */
 function runScript(wait: Wait, clockFile: string, startMs: number, readyMs: number): Promise<ScriptRun> {
+    const errorsFile = `${clockFile}.errors`;
     fs.writeFileSync(clockFile, `${startMs}\n`);
-    const env = { ...wait.env, PATH: stubsDir, MODEL_CLOCK: clockFile, MODEL_READY_MS: String(readyMs), MODEL_ADDRESSES: wait.addresses };
+    fs.writeFileSync(errorsFile, "");
+    const env = { ...wait.env, PATH: stubsDir, MODEL_CLOCK: clockFile, MODEL_ERRORS: errorsFile, MODEL_READY_MS: String(readyMs), MODEL_ADDRESSES: wait.addresses };
     return new Promise((resolve, reject) => {
         const child = spawn("/bin/sh", wait.shellArgs, { env, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
         let log = "";
@@ -135,8 +137,9 @@ function runScript(wait: Wait, clockFile: string, startMs: number, readyMs: numb
         child.on("error", reject);
         child.on("close", (code, signal) => {
             const endMs = Number(fs.readFileSync(clockFile, "utf8"));
-            if (code === null || code === 127 || /stub (nc|sleep): |not found/.test(log)) {
-                reject(new Error(`${wait.usedBy[0]}: the wait script cannot run under the model (exit ${code ?? signal}):\n${log}`));
+            const misuse = fs.readFileSync(errorsFile, "utf8");
+            if (code === null || code === 127 || misuse !== "" || /not found/.test(log)) {
+                reject(new Error(`${wait.usedBy[0]}: the wait script cannot run under the model (exit ${code ?? signal}):\n${misuse}${log}`));
             } else {
                 resolve({ exitCode: code, endMs, log });
             }
