@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import * as path from "path";
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ConfsConfigMaps } from "./components/confsConfigMaps";
@@ -23,10 +23,10 @@ const confTree = readConfTree(path.resolve(projectDir, settings.confsDir));
 
 const labels = names.commonLabels;
 // Deleting the namespace would delete the claims with it, so it is kept like them.
-const ns = new k8s.core.v1.Namespace("namespace", { metadata: { name: settings.namespace, labels } }, keepOnDestroy(settings.volumeProtection))
+const ns = new corev1.Namespace("namespace", { metadata: { name: settings.namespace, labels } }, keepOnDestroy(settings.volumeProtection))
     .metadata.name;
 
-const serviceAccount = new k8s.core.v1.ServiceAccount("service-account", {
+const serviceAccount = new corev1.ServiceAccount("service-account", {
     metadata: { name: names.serviceAccountName, namespace: ns, labels },
     // SP never calls the Kubernetes API.
     automountServiceAccountToken: false,
@@ -38,7 +38,7 @@ const databaseUserPassword = settings.secrets.databasePassword ?? generated("dat
 const spAdminPassword = settings.secrets.adminPassword ?? generated("admin-password");
 const rootPassword = settings.database.inCluster ? (settings.secrets.mysqlRootPassword ?? generated("mysql-root-password")) : undefined;
 
-const credentials = new k8s.core.v1.Secret("credentials", {
+const credentials = new corev1.Secret("credentials", {
     metadata: { name: names.credentialsSecretName, namespace: ns, labels },
     type: "Opaque",
     stringData: {
@@ -58,7 +58,7 @@ const credentialsDigest = pulumi
 
 const subscriptionPassword = settings.secrets.subscriptionPassword;
 const pullSecret = subscriptionPassword
-    ? new k8s.core.v1.Secret("pull-secret", {
+    ? new corev1.Secret("pull-secret", {
           metadata: { name: names.pullSecretName, namespace: ns, labels },
           type: "kubernetes.io/dockerconfigjson",
           stringData: {

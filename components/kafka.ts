@@ -1,4 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 
@@ -31,7 +32,7 @@ export class Kafka extends pulumi.ComponentResource {
         const { selector, labels } = workloadLabels("kafka", args.serviceName, "kafka", args.image);
         this.bootstrapServers = `${args.serviceName}:${args.port}`;
 
-        new k8s.apps.v1.Deployment(
+        new appsv1.Deployment(
             name,
             {
                 metadata: { name: args.serviceName, namespace: args.namespace, labels },
@@ -73,7 +74,7 @@ export class Kafka extends pulumi.ComponentResource {
             { parent: this, customTimeouts: rolloutTimeouts },
         );
 
-        new k8s.core.v1.Service(
+        new corev1.Service(
             name,
             {
                 metadata: { name: args.serviceName, namespace: args.namespace, labels },

@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { databaseNames, mysqlDataClaimName } from "../config/names";
 import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
@@ -60,7 +61,7 @@ export class MySql extends pulumi.ComponentResource {
             "FLUSH PRIVILEGES;",
             "",
         ].join("\n");
-        const initScripts = new k8s.core.v1.ConfigMap(
+        const initScripts = new corev1.ConfigMap(
             `${name}-init`,
             {
                 metadata: {
@@ -75,7 +76,7 @@ export class MySql extends pulumi.ComponentResource {
         );
 
         const secret = (key: string) => ({ secretKeyRef: { name: args.credentials.secretName, key } });
-        new k8s.apps.v1.Deployment(
+        new appsv1.Deployment(
             name,
             {
                 metadata: { name: args.serviceName, namespace: args.namespace, labels },
@@ -117,7 +118,7 @@ export class MySql extends pulumi.ComponentResource {
             { parent: this, customTimeouts: rolloutTimeouts },
         );
 
-        const service = new k8s.core.v1.Service(
+        const service = new corev1.Service(
             name,
             {
                 metadata: { name: args.serviceName, namespace: args.namespace, labels },

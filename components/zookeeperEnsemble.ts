@@ -1,4 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 
@@ -32,7 +33,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
 
         args.serviceNames.forEach((serviceName, index) => {
             const { selector, labels } = workloadLabels("zookeeper", serviceName, "zookeeper", args.image);
-            new k8s.apps.v1.Deployment(
+            new appsv1.Deployment(
                 `${name}-${serviceName}`,
                 {
                     metadata: { name: serviceName, namespace: args.namespace, labels },
@@ -73,7 +74,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                 },
                 { parent: this, customTimeouts: rolloutTimeouts },
             );
-            new k8s.core.v1.Service(
+            new corev1.Service(
                 `${name}-${serviceName}`,
                 {
                     metadata: { name: serviceName, namespace: args.namespace, labels },

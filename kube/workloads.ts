@@ -1,8 +1,8 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import type * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../config/names";
 
-type Container = k8s.types.input.core.v1.Container;
+type Container = inputs.core.v1.Container;
 
 /**
  * Labels of one workload; `selector` is the immutable subset its Deployment and Service select on.
@@ -22,15 +22,15 @@ export function workloadLabels(name: string, instance: string, component: string
 const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** Pod-level security shared by every pod: a fixed non-root user, its group owning mounted volumes. */
-export function podSecurity(uid: number): k8s.types.input.core.v1.PodSecurityContext {
+export function podSecurity(uid: number): inputs.core.v1.PodSecurityContext {
     return { runAsUser: uid, runAsGroup: uid, fsGroup: uid, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
 }
 
 /** Container-level security shared by every container. */
-export const containerSecurity: k8s.types.input.core.v1.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+export const containerSecurity: inputs.core.v1.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
 
 /** Memory request equal to the limit, so a pod is never killed for using what it asked for. */
-export function memory(quantity: string): k8s.types.input.core.v1.ResourceRequirements {
+export function memory(quantity: string): inputs.core.v1.ResourceRequirements {
     return { requests: { memory: quantity }, limits: { memory: quantity } };
 }
 
@@ -56,8 +56,8 @@ export function deploymentSpec(args: {
     labels: Record<string, string>;
     /** Pod annotations; a changed value rolls the pods. */
     podAnnotations?: Record<string, pulumi.Input<string>>;
-    pod: k8s.types.input.core.v1.PodSpec;
-}): k8s.types.input.apps.v1.DeploymentSpec {
+    pod: inputs.core.v1.PodSpec;
+}): inputs.apps.v1.DeploymentSpec {
     return {
         replicas: args.replicas,
         strategy: args.singleton ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
