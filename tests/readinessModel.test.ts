@@ -60,15 +60,15 @@ describe("The benchmark's time-to-ready model", () => {
     it("runs a script file from the ConfigMap mounted where the command names it, on the virtual clock", async () => {
         const waits = emittedWaits(pollingPod(), dir);
         assert.equal(fs.readFileSync(waits[0].shellArgs[0], "utf8"), polling);
-        const [result] = await timeToReady(waits, [25, 25.5, 40]);
+        const [result] = await timeToReady(waits, [5, 5.5, 8]);
         assert.deepEqual(result.extraSeconds, [1, 0.5, 0]);
         assert.deepEqual(result.restarts, [0, 0, 0]);
         assert.match(result.firstLog, /database answers at db:3306/);
     });
 
     it("a bounded wait that gives up is restarted after the back-off and polls again", async () => {
-        // Gives up at 60 s, restarted at 70 s, polls at 70, 72, … 100 s.
-        const [result] = await timeToReady(emittedWaits(pollingPod("60"), dir), [100]);
+        // Gives up at 6 s, restarted at 16 s, polls at 16, 18, 20 s.
+        const [result] = await timeToReady(emittedWaits(pollingPod("6"), dir), [20]);
         assert.deepEqual(result.extraSeconds, [0]);
         assert.deepEqual(result.restarts, [1]);
     });
