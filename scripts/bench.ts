@@ -37,10 +37,11 @@ interface Scenario {
     args: string[];
     env?: Record<string, string>;
     times: number[];
+    cpuTimes: number[];
     resources?: number;
 }
 
-function runOnce(scenario: Scenario): { lastResourceMs: number; resources: number } {
+function runOnce(scenario: Scenario): { lastResourceMs: number; cpuMs: number; resources: number } {
     const child = spawnSync(process.execPath, ["-r", "ts-node/register", runner, ...scenario.args], {
         cwd: projectDir,
         encoding: "utf8",
@@ -104,12 +105,12 @@ function measureProgram(runs: number, temp: string): void {
     const extraVolumes = 20;
     const confs = confsWithExtraFiles(temp, extraFiles, 10);
     const capture = { PULUMI_DEBUG_PROMISE_LEAKS: "1" };
-    const floor: Scenario = { name: "one-resource (floor)", args: ["one-resource"], times: [] };
-    const dev: Scenario = { name: "dev", args: ["stack", "dev"], times: [] };
-    const files: Scenario = { name: `dev + ${extraFiles.toLocaleString("en")} conf files`, args: ["stack", "dev", "--confs", confs], times: [] };
-    const volumes: Scenario = { name: `dev + ${extraVolumes} volumes`, args: ["stack", "dev", "--volumes", String(extraVolumes)], times: [] };
-    const capturingFloor: Scenario = { name: "one-resource, promise stacks captured", args: floor.args, env: capture, times: [] };
-    const capturingDev: Scenario = { name: "dev, promise stacks captured", args: dev.args, env: capture, times: [] };
+    const floor: Scenario = { name: "one-resource (floor)", args: ["one-resource"], times: [], cpuTimes: [] };
+    const dev: Scenario = { name: "dev", args: ["stack", "dev"], times: [], cpuTimes: [] };
+    const files: Scenario = { name: `dev + ${extraFiles.toLocaleString("en")} conf files`, args: ["stack", "dev", "--confs", confs], times: [], cpuTimes: [] };
+    const volumes: Scenario = { name: `dev + ${extraVolumes} volumes`, args: ["stack", "dev", "--volumes", String(extraVolumes)], times: [], cpuTimes: [] };
+    const capturingFloor: Scenario = { name: "one-resource, promise stacks captured", args: floor.args, env: capture, times: [], cpuTimes: [] };
+    const capturingDev: Scenario = { name: "dev, promise stacks captured", args: dev.args, env: capture, times: [], cpuTimes: [] };
     const scenarios = [floor, dev, files, volumes, capturingFloor, capturingDev];
 
     console.log(`Program start to last registered resource: ${runs} runs per scenario in fresh processes (plus one warm-up each), interleaved`);
@@ -118,6 +119,7 @@ function measureProgram(runs: number, temp: string): void {
         for (const scenario of scenarios) {
             const result = runOnce(scenario);
             scenario.times.push(result.lastResourceMs);
+            scenario.cpuTimes.push(result.cpuMs);
             scenario.resources = result.resources;
         }
         process.stdout.write(".");
@@ -127,7 +129,6 @@ function measureProgram(runs: number, temp: string): void {
     const floorOf = (scenario: Scenario) => (scenario.env ? capturingFloor : floor);
     const rows = scenarios.map((scenario) => {
         const ratio = median(scenario.times) / median(floorOf(scenario).times);
-        const isFloor = scenario === floorOf(scenario);
         return [
             scenario.name,
             String(scenario.resources),
@@ -135,18 +136,23 @@ function measureProgram(runs: number, temp: string): void {
             Math.min(...scenario.times).toFixed(0),
             Math.max(...scenario.times).toFixed(0),
             ratio.toFixed(2),
-            isFloor ? "" : scenario === dev ? (ratio <= ratioGoal ? "ok" : "over") : "",
+            median(scenario.cpuTimes).toFixed(0),
+            (median(scenario.cpuTimes) / median(floorOf(scenario).cpuTimes)).toFixed(2),
+            scenario === dev ? (ratio <= ratioGoal ? "ok" : "over") : "",
         ];
     });
-    console.log(table(["scenario", "resources", "median ms", "min ms", "max ms", "× floor", `goal ≤ ${ratioGoal}`], rows));
-    const perFile = ((median(files.times) - median(dev.times)) / extraFiles) * 1000;
-    const perVolume = (median(volumes.times) - median(dev.times)) / extraVolumes;
+    console.log(table(["scenario", "resources", "median ms", "min ms", "max ms", "× floor", "CPU ms", "CPU × floor", `goal ≤ ${ratioGoal}`], rows));
+    const growth = (scenario: Scenario, count: number, times: (scenario: Scenario) => number[]) => (median(times(scenario)) - median(times(dev))) / count;
+    const wall = (scenario: Scenario) => scenario.times;
+    const cpu = (scenario: Scenario) => scenario.cpuTimes;
     console.log(
         [
             "",
-            `growth: ${perFile.toFixed(1)} µs per extra conf file, ${perVolume.toFixed(1)} ms per additional volume (${(volumes.resources ?? 0) - (dev.resources ?? 0)} more resources for ${extraVolumes} volumes)`,
+            `growth per extra conf file: ${(growth(files, extraFiles, wall) * 1000).toFixed(0)} µs (CPU ${(growth(files, extraFiles, cpu) * 1000).toFixed(0)} µs)`,
+            `growth per additional volume: ${growth(volumes, extraVolumes, wall).toFixed(1)} ms (CPU ${growth(volumes, extraVolumes, cpu).toFixed(1)} ms; ${(volumes.resources ?? 0) - (dev.resources ?? 0)} more resources for ${extraVolumes} volumes)`,
             "ms: from process start to the last resource the mock monitor received; resources: registrations it received (stack,",
             "components and random passwords included); × floor: median / the one-resource median of the same SDK mode;",
+            "CPU ms: CPU time the process had used by then (all threads), steadier than wall time on a busy machine;",
             "\"promise stacks captured\": PULUMI_DEBUG_PROMISE_LEAKS=1, the SDK's cost before the patch in patches/.",
         ].join("\n"),
     );

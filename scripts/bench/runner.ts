@@ -3,7 +3,8 @@
  *   node -r ts-node/register scripts/bench/runner.ts one-resource
  *   node -r ts-node/register scripts/bench/runner.ts stack <stack> [--confs <dir>] [--volumes <count>]
  * Runs the program under the mock runtime and prints, as one JSON line, the time from process
- * start (performance.timeOrigin) to the last resource the mock monitor received, in milliseconds.
+ * start (performance.timeOrigin) to the last resource the mock monitor received, in milliseconds,
+ * and the CPU time the process had used by then (all its threads).
  * --confs points confsDir at another confs/ tree; --volumes adds that many additionalVolumes
  * entries, each mounted on every SP node kind.
  */
@@ -38,8 +39,10 @@ function stackConfig(stack: string, options: string[]): { config: StackConfig; s
 
 async function main(args: string[]): Promise<void> {
     let lastResourceMs = 0;
+    let lastResourceCpu = { user: 0, system: 0 };
     const onNewResource = () => {
         lastResourceMs = performance.now();
+        lastResourceCpu = process.cpuUsage();
     };
     let resources: number;
     if (args[0] === "one-resource" && args.length === 1) {
@@ -50,7 +53,8 @@ async function main(args: string[]): Promise<void> {
     } else {
         throw new Error("usage: runner.ts one-resource | stack <stack> [--confs <dir>] [--volumes <count>]");
     }
-    console.log(JSON.stringify({ lastResourceMs, resources, doneMs: performance.now() }));
+    const cpuMs = (lastResourceCpu.user + lastResourceCpu.system) / 1000;
+    console.log(JSON.stringify({ lastResourceMs, cpuMs, resources, doneMs: performance.now() }));
 }
 
 main(process.argv.slice(2)).catch((error) => {
