@@ -1,6 +1,7 @@
 import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
+import { appNames } from "../config/names";
 import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 
 export interface KafkaArgs {
@@ -29,7 +30,7 @@ export class Kafka extends pulumi.ComponentResource {
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2sp:deps:Kafka", name, {}, opts);
 
-        const { selector, labels } = workloadLabels("kafka", args.serviceName, "kafka", args.image);
+        const { selector, labels } = workloadLabels(appNames.kafka, args.serviceName, "kafka", args.image);
         this.bootstrapServers = `${args.serviceName}:${args.port}`;
 
         new appsv1.Deployment(

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { databaseNames, mysqlDataClaimName } from "../config/names";
+import { appNames, databaseNames, mysqlDataClaimName } from "../config/names";
 import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 import { NfsVolume } from "./nfsVolume";
 
@@ -36,7 +36,7 @@ export class MySql extends pulumi.ComponentResource {
     constructor(name: string, args: MySqlArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2sp:deps:MySql", name, {}, opts);
 
-        const { selector, labels } = workloadLabels("mysql", args.serviceName, "database", args.image);
+        const { selector, labels } = workloadLabels(appNames.mysql, args.serviceName, "database", args.image);
 
         const data = new NfsVolume(
             `${name}-data`,

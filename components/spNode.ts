@@ -3,6 +3,7 @@ import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
 import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
+import { appNames } from "../config/names";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
 import { configVolumeRoot, podScriptsDir, spUserId } from "../config/image";
 import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
@@ -74,7 +75,7 @@ export class SpNode extends pulumi.ComponentResource {
         super("wso2sp:sp:Node", name, {}, opts);
 
         const { spec } = args;
-        const { selector, labels } = workloadLabels("wso2sp", spec.name, spec.kind, args.image);
+        const { selector, labels } = workloadLabels(appNames.sp, spec.name, spec.kind, args.image);
 
         const scriptsMount = { name: podScriptsVolume, mountPath: podScriptsDir, readOnly: true };
         const waitFor = (dependency: Dependency): inputs.core.v1.Container => ({

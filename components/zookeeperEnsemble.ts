@@ -1,6 +1,7 @@
 import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
+import { appNames } from "../config/names";
 import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 
 export interface ZooKeeperEnsembleArgs {
@@ -32,7 +33,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         const servers = args.serviceNames.map((host, index) => `server.${index + 1}=${host}:${follower}:${election};${client}`).join(" ");
 
         args.serviceNames.forEach((serviceName, index) => {
-            const { selector, labels } = workloadLabels("zookeeper", serviceName, "zookeeper", args.image);
+            const { selector, labels } = workloadLabels(appNames.zookeeper, serviceName, "zookeeper", args.image);
             new appsv1.Deployment(
                 `${name}-${serviceName}`,
                 {
