@@ -113,6 +113,7 @@ const mysql = settings.database.inCluster
 const zookeeper = settings.zookeeper.inCluster
     ? new ZooKeeperEnsemble("zookeeper", {
           namespace: ns,
+          ensembleName: names.zookeeperEnsembleName,
           serviceNames: names.zookeeperServiceNames,
           ports: names.zookeeperPorts,
           image: settings.zookeeper.image,
@@ -120,7 +121,19 @@ const zookeeper = settings.zookeeper.inCluster
     : undefined;
 const zookeeperConnect = zookeeper?.connect ?? settings.zookeeper.connect;
 const kafka = settings.kafka.inCluster
-    ? new Kafka("kafka", { namespace: ns, serviceName: names.kafkaServiceName, port: names.kafkaPort, zookeeperConnect, image: settings.kafka.image })
+    ? new Kafka(
+          "kafka",
+          {
+              namespace: ns,
+              serviceName: names.kafkaServiceName,
+              port: names.kafkaPort,
+              zookeeperConnect,
+              zookeeperIdentity: zookeeper?.identity ?? settings.zookeeper.connect,
+              image: settings.kafka.image,
+          },
+          // A broker started afresh must register with the ensemble it will keep: the new one.
+          { dependsOn: zookeeper ? [zookeeper] : [] },
+      )
     : undefined;
 
 const endpoints: Endpoints = {

@@ -4,6 +4,9 @@
  * stack is run once per describe (the real program under Pulumi's mock runtime, see harness.ts).
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as net from "node:net";
+import { promisify } from "node:util";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -98,22 +101,71 @@ function envValue(run: ProgramRun, workload: K8sObject, container: K8sObject, na
     return value;
 }
 
-/** The Deployments whose pods a Service routes to. */
-function backingDeployments(run: ProgramRun, service: K8sObject): K8sObject[] {
+/** The pods a workload runs, with their labels: a StatefulSet's pods also carry their own name. */
+function podsOf(workload: K8sObject): { workload: K8sObject; podName?: string; labels: Record<string, string> }[] {
+    const labels: Record<string, string> = workload.spec.template.metadata?.labels ?? {};
+    if (workload.kind !== "StatefulSet") {
+        return [{ workload, labels }];
+    }
+    return Array.from({ length: workload.spec.replicas ?? 1 }, (_, ordinal) => {
+        const podName = `${workload.metadata.name}-${ordinal}`;
+        return { workload, podName, labels: { ...labels, "statefulset.kubernetes.io/pod-name": podName } };
+    });
+}
+
+/** The pods (of Deployments and StatefulSets) a Service routes to. */
+function podsBehind(run: ProgramRun, serviceName: string) {
+    const service = objectNamed(run, "Service", serviceName);
     const selector: Record<string, string> = service.spec?.selector ?? {};
-    assert.ok(Object.keys(selector).length > 0, `Service ${service.metadata.name} selects no pods`);
-    return objectsOfKind(run, "Deployment").filter(
-        (deployment) =>
-            deployment.metadata.namespace === service.metadata.namespace &&
-            Object.entries(selector).every(([key, value]) => deployment.spec.template.metadata?.labels?.[key] === value),
+    assert.ok(Object.keys(selector).length > 0, `Service ${serviceName} selects no pods`);
+    return run.objects
+        .filter((object) => ["Deployment", "StatefulSet"].includes(object.kind) && object.metadata.namespace === service.metadata.namespace)
+        .flatMap(podsOf)
+        .filter((pod) => Object.entries(selector).every(([key, value]) => pod.labels[key] === value));
+}
+
+/** The one workload behind a Service. */
+function workloadBehind(run: ProgramRun, serviceName: string): K8sObject {
+    const backing = [...new Set(podsBehind(run, serviceName).map((pod) => pod.workload))];
+    assert.equal(backing.length, 1, `Service ${serviceName} routes to ${backing.length} workloads`);
+    return backing[0];
+}
+
+const execFileAsync = promisify(execFile);
+
+/** The literal env of a container in one pod, with the downward API's pod name filled in. */
+function podEnvironment(container: K8sObject, podName: string): Record<string, string> {
+    return Object.fromEntries(
+        (container.env ?? [])
+            .filter((env: K8sObject) => env.value !== undefined || env.valueFrom?.fieldRef?.fieldPath === "metadata.name")
+            .map((env: K8sObject) => [env.name, env.value ?? podName]),
     );
 }
 
-/** The one Deployment behind a Service. */
-function deploymentBehind(run: ProgramRun, serviceName: string): K8sObject {
-    const backing = backingDeployments(run, objectNamed(run, "Service", serviceName));
-    assert.equal(backing.length, 1, `Service ${serviceName} routes to ${backing.length} Deployments`);
-    return backing[0];
+/**
+ * Runs an exec probe against a local server standing in for the one on `port`, which answers
+ * whatever it is sent with `answer`: whether the probe passes, and what it asked.
+ */
+async function probeAgainstFakeServer(command: string[], port: number, answer: string): Promise<{ ready: boolean; asked: string }> {
+    let asked = "";
+    const server = net.createServer((socket) => {
+        socket.once("data", (data) => {
+            asked = data.toString();
+            socket.end(answer);
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const fakePort = (server.address() as net.AddressInfo).port;
+    try {
+        const argv = command.map((arg) => arg.replaceAll(`127.0.0.1/${port}`, `127.0.0.1/${fakePort}`));
+        const ready = await execFileAsync(argv[0], argv.slice(1), { timeout: 10_000 }).then(
+            () => true,
+            () => false,
+        );
+        return { ready, asked };
+    } finally {
+        server.close();
+    }
 }
 
 /** `host:port` of a Service, checking that the Service exposes the port. */
@@ -194,7 +246,8 @@ const spDeployments = (run: ProgramRun) => objectsOfKind(run, "Deployment").filt
 const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
 const workerNames = ["wso2sp-worker", "wso2sp-receiver"];
 const zookeeperNames = ["zoo1", "zoo2", "zoo3"];
-const inClusterNames = ["sp-rdbms", ...zookeeperNames, "kafka-service"];
+const zookeeperEnsemble = "zookeeper";
+const inClusterNames = ["sp-rdbms", zookeeperEnsemble, ...zookeeperNames, "kafka-service"];
 /** The MySQL claim is named from its NFS source: `sp-rdbms-volume-claim-<hash>`. */
 const mysqlClaimPattern = /^sp-rdbms-volume-claim-[0-9a-f]{8}$/;
 
@@ -261,7 +314,7 @@ function specifyEndpoints(stack: () => { run: ProgramRun; expected: ExpectedEndp
                 // The port the manager serves HTTPS on is the one its Service must expose to workers.
                 const managerPort = envValue(run, manager, onlyContainer(manager), "NODE_PORT");
                 assertServiceExposes(run, managerName, managerPort);
-                assert.equal(deploymentBehind(run, managerName), manager, `Service ${managerName} does not route to the ${managerName} pods`);
+                assert.equal(workloadBehind(run, managerName), manager, `Service ${managerName} does not route to the ${managerName} pods`);
                 assert.equal(seen(`MANAGER_${index + 1}_HOST`), objectNamed(run, "Service", managerName).metadata.name, `${name} MANAGER_${index + 1}_HOST`);
                 assert.equal(seen(`MANAGER_${index + 1}_PORT`), managerPort, `${name} MANAGER_${index + 1}_PORT`);
             });
@@ -411,7 +464,7 @@ async function passwordOutputsSecret(): Promise<boolean> {
 
 /** The password the MySQL container gives the root account, the one it creates the application user with, and the SP ones. */
 function passwordsSeen(run: ProgramRun) {
-    const mysql = run.objects.find((object) => object.kind === "Deployment" && object.metadata.name === "sp-rdbms");
+    const mysql = run.objects.some((object) => object.kind === "Service" && object.metadata.name === "sp-rdbms") ? workloadBehind(run, "sp-rdbms") : undefined;
     const mysqlContainer = mysql ? onlyContainer(mysql) : undefined;
     const sp = spDeployments(run).map((deployment) => ({ deployment, container: onlyContainer(deployment) }));
     const spWithDatabase = sp.filter(({ container }) => (container.env ?? []).some((env: K8sObject) => env.name === "DATABASE_PASSWORD"));
@@ -442,15 +495,14 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
     it("is a complete example: it needs no secret settings and yields MySQL, ZooKeeper and Kafka", () => {
         assert.deepEqual(readStackConfig("dev").secretKeys, [], "Pulumi.dev.yaml holds secure values that a fresh stack cannot decrypt");
         for (const name of inClusterNames) {
-            objectNamed(run, "Deployment", name);
-            objectNamed(run, "Service", name);
+            workloadBehind(run, name);
         }
     });
 
-    it("routes each dependency Service to exactly one Deployment whose container listens on the Service's ports", () => {
+    it("routes each dependency Service to exactly one workload whose container listens on the Service's ports", () => {
         for (const name of inClusterNames) {
             const service = objectNamed(run, "Service", name);
-            const deployment = deploymentBehind(run, name);
+            const deployment = workloadBehind(run, name);
             const containerPorts = podSpec(deployment).containers.flatMap((container: K8sObject) => (container.ports ?? []).map((port: K8sObject) => port.containerPort));
             for (const port of service.spec.ports) {
                 const target = port.targetPort ?? port.port;
@@ -462,14 +514,14 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
     describe("MySQL", () => {
         it("serves sp-rdbms:3306 from the pinned image of database.image", () => {
             address(run, "sp-rdbms", 3306);
-            const container = onlyContainer(deploymentBehind(run, "sp-rdbms"));
+            const container = onlyContainer(workloadBehind(run, "sp-rdbms"));
             assert.equal(container.image, effective(config, "database").image);
             assert.ok(isPinned(container.image), `${container.image} has no explicit tag`);
             assert.ok((container.ports ?? []).some((port: K8sObject) => port.containerPort === 3306));
         });
 
         it("runs as uid 999, never root, and allows 10000 connections", () => {
-            const deployment = deploymentBehind(run, "sp-rdbms");
+            const deployment = workloadBehind(run, "sp-rdbms");
             const container = onlyContainer(deployment);
             const pod = podSpec(deployment).securityContext ?? {};
             const own = container.securityContext ?? {};
@@ -480,7 +532,7 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
         });
 
         it("keeps its data on claim sp-rdbms-volume-claim-<hash>, bound to a Retain NFS volume on nfs.mysqlDataPath that pulumi destroy leaves alone", () => {
-            const deployment = deploymentBehind(run, "sp-rdbms");
+            const deployment = workloadBehind(run, "sp-rdbms");
             const mysqlClaim = claimMountedAt(deployment, onlyContainer(deployment), "/var/lib/mysql")!;
             assert.match(mysqlClaim, mysqlClaimPattern);
             const claim = objectNamed(run, "PersistentVolumeClaim", mysqlClaim);
@@ -506,7 +558,7 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
         });
 
         it("creates SP_MGT_DB and SP_WORKER_STATE_DB on first start and grants the application user (database.username, not root) on both", () => {
-            const deployment = deploymentBehind(run, "sp-rdbms");
+            const deployment = workloadBehind(run, "sp-rdbms");
             const container = onlyContainer(deployment);
             const sql = configMapText(configMapMountedAt(run, deployment, container, "/docker-entrypoint-initdb.d"));
             const username = effective(config, "database").username;
@@ -540,22 +592,104 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
             }
         });
 
-        it("gives each server its id 1..3 and the names of all three servers", () => {
+        it("runs the servers as one StatefulSet: Service zoo<i> routes to exactly its pod <ensemble>-<i-1>, every server knows all three names", () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            assert.equal(ensemble.spec.replicas, 3);
             zookeeperNames.forEach((name, index) => {
-                const deployment = deploymentBehind(run, name);
-                const container = onlyContainer(deployment);
-                assert.equal(envValue(run, deployment, container, "ZOO_MY_ID"), String(index + 1), `id of ${name}`);
-                const servers = envValue(run, deployment, container, "ZOO_SERVERS");
-                zookeeperNames.forEach((server, serverIndex) => {
-                    assert.match(servers, new RegExp(`server\\.${serverIndex + 1}=${server}:2888:3888(;|\\s|$)`), `${name} does not know ${server}`);
-                });
+                const pods = podsBehind(run, name);
+                assert.deepEqual(
+                    pods.map((pod) => pod.podName),
+                    [`${zookeeperEnsemble}-${index}`],
+                    `Service ${name} routes to ${JSON.stringify(pods.map((pod) => pod.podName))}`,
+                );
+                const servers = envValue(run, ensemble, onlyContainer(ensemble), "ZOO_SERVERS");
+                assert.match(servers, new RegExp(`(^|\\s)server\\.${index + 1}=${name}:2888:3888(;|\\s|$)`), `the servers do not know ${name} as server ${index + 1}`);
             });
+            assert.deepEqual(
+                podsBehind(run, zookeeperEnsemble).map((pod) => pod.podName),
+                [0, 1, 2].map((ordinal) => `${zookeeperEnsemble}-${ordinal}`),
+            );
+            assert.equal(ensemble.spec.serviceName, objectNamed(run, "Service", zookeeperEnsemble).metadata.name);
+            assert.equal(objectNamed(run, "Service", zookeeperEnsemble).spec.clusterIP, "None", "pods get no DNS names of their own");
+        });
+
+        it("gives the pod behind zoo<i> server id i: the container's own start command, run with that pod's name, exports ZOO_MY_ID=i", async () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            const container = onlyContainer(ensemble);
+            // The command hands over to the image's entrypoint and command (docker-library zookeeper).
+            assert.deepEqual(container.args, ["/docker-entrypoint.sh", "zkServer.sh", "start-foreground"]);
+            for (const [index, name] of zookeeperNames.entries()) {
+                const [pod] = podsBehind(run, name);
+                const env = podEnvironment(container, pod.podName!);
+                const { stdout } = await execFileAsync(container.command[0], [...container.command.slice(1), "printenv", "ZOO_MY_ID"], { env: { PATH: process.env.PATH, ...env } });
+                assert.equal(stdout.trim(), String(index + 1), `server id of ${pod.podName} (behind ${name})`);
+            }
+        });
+
+        it("binds the quorum ports on every address, not on the server's own Service name, which resolves only once its pod exists", () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            // docker-entrypoint.sh appends each word of ZOO_CFG_EXTRA to zoo.cfg.
+            const extra = envValue(run, ensemble, onlyContainer(ensemble), "ZOO_CFG_EXTRA").split(/\s+/);
+            assert.ok(extra.includes("quorumListenOnAllIPs=true"), `ZOO_CFG_EXTRA is ${extra.join(" ")}`);
+            for (const name of [zookeeperEnsemble, ...zookeeperNames]) {
+                const service = objectNamed(run, "Service", name);
+                assert.equal(service.spec.publishNotReadyAddresses, true, `Service ${name} resolves only to ready servers`);
+            }
+        });
+
+        it("starts the three servers together and rolls an update one server at a time (no partition, no parallel update)", () => {
+            const { spec } = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            // Parallel only affects start and scaling: a server is ready only once a quorum is.
+            assert.equal(spec.podManagementPolicy, "Parallel");
+            assert.equal(spec.updateStrategy?.type ?? "RollingUpdate", "RollingUpdate");
+            assert.equal(spec.updateStrategy?.rollingUpdate?.partition ?? 0, 0);
+            assert.equal(spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1, 1);
+        });
+
+        it("counts a server ready only while it serves in a quorum (the readiness command asks srvr and needs a Mode), so a rollout waits for each one's sync", async () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            const container = onlyContainer(ensemble);
+            const whitelist = envValue(run, ensemble, container, "ZOO_4LW_COMMANDS_WHITELIST").split(/[\s,]+/);
+            assert.ok(whitelist.includes("srvr") || whitelist.includes("*"), "the server refuses the srvr command");
+            const probe: string[] = container.readinessProbe?.exec?.command;
+            assert.ok(probe, "the readiness probe runs no command");
+            const follower = await probeAgainstFakeServer(probe, 2181, "Zookeeper version: 3.8.4\nLatency min/avg/max: 0/0.0/0\nMode: follower\nNode count: 5\n");
+            assert.deepEqual(follower, { ready: true, asked: "srvr" });
+            const outsideQuorum = await probeAgainstFakeServer(probe, 2181, "This ZooKeeper instance is not currently serving requests\n");
+            assert.deepEqual(outsideQuorum, { ready: false, asked: "srvr" });
+            assert.ok(container.livenessProbe?.tcpSocket, "liveness should only ask whether the server is up");
+        });
+
+        it("lets a drain take one server at a time (PodDisruptionBudget over the ensemble's pods) and spreads the servers over nodes where it can", () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            const budgets = objectsOfKind(run, "PodDisruptionBudget").filter(
+                (budget) =>
+                    budget.metadata.namespace === ensemble.metadata.namespace &&
+                    Object.entries<string>(budget.spec.selector.matchLabels).every(([key, value]) => ensemble.spec.template.metadata.labels[key] === value),
+            );
+            assert.equal(budgets.length, 1);
+            const { maxUnavailable, minAvailable } = budgets[0].spec;
+            assert.ok(maxUnavailable === 1 || minAvailable === 2, JSON.stringify(budgets[0].spec));
+            const spread = podSpec(ensemble).affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+            assert.ok(
+                spread.some((term: K8sObject) => term.podAffinityTerm.topologyKey === "kubernetes.io/hostname"),
+                "the servers may all land on one node",
+            );
+        });
+
+        it("keeps its pods' security, memory bound and probes", () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            const container = onlyContainer(ensemble);
+            assert.equal(podSpec(ensemble).securityContext.runAsNonRoot, true);
+            assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+            assert.equal(container.resources.limits.memory, container.resources.requests.memory);
+            assert.ok(container.startupProbe && container.livenessProbe && container.readinessProbe);
         });
     });
 
     describe("Kafka", () => {
         it("advertises kafka-service:9092 and registers with zoo1:2181,zoo2:2181,zoo3:2181", () => {
-            const deployment = deploymentBehind(run, "kafka-service");
+            const deployment = workloadBehind(run, "kafka-service");
             const container = onlyContainer(deployment);
             const bootstrap = address(run, "kafka-service", 9092);
             const advertised = (container.env ?? []).filter((env: K8sObject) => /ADVERTISED/.test(env.name)).map((env: K8sObject) => env.value ?? "");
@@ -640,7 +774,7 @@ describe("dependencies: external (Pulumi.prod.yaml)", () => {
         for (const object of run.objects) {
             assert.ok(!inClusterNames.includes(object.metadata?.name), `prod registers ${object.kind} ${object.metadata?.name}`);
         }
-        for (const kind of ["Deployment", "Service"]) {
+        for (const kind of ["Deployment", "StatefulSet", "Service"]) {
             for (const object of objectsOfKind(run, kind)) {
                 assert.match(object.metadata.name, /^wso2sp-/, `prod runs ${kind} ${object.metadata.name}, which is not an SP node`);
             }
@@ -677,15 +811,15 @@ describe("dependencies: external ZooKeeper with in-cluster Kafka and MySQL", () 
     });
 
     it("runs no ZooKeeper but keeps MySQL and Kafka in the cluster", () => {
-        for (const name of zookeeperNames) {
+        for (const name of [zookeeperEnsemble, ...zookeeperNames]) {
             assert.ok(!run.objects.some((object) => object.metadata?.name === name), `${name} is still deployed`);
         }
-        deploymentBehind(run, "sp-rdbms");
-        deploymentBehind(run, "kafka-service");
+        workloadBehind(run, "sp-rdbms");
+        workloadBehind(run, "kafka-service");
     });
 
     it("points the in-cluster Kafka and the managers at the external ensemble", () => {
-        const kafka = deploymentBehind(run, "kafka-service");
+        const kafka = workloadBehind(run, "kafka-service");
         assert.equal(envValue(run, kafka, onlyContainer(kafka), "KAFKA_ZOOKEEPER_CONNECT"), connect);
         for (const name of managerNames) {
             const manager = objectNamed(run, "Deployment", name);
@@ -714,15 +848,15 @@ describe("dependencies: images and application user come from the settings", () 
     });
 
     it("runs MySQL, Kafka and every ZooKeeper server from the configured images", () => {
-        assert.equal(onlyContainer(deploymentBehind(run, "sp-rdbms")).image, images.database);
-        assert.equal(onlyContainer(deploymentBehind(run, "kafka-service")).image, images.kafka);
+        assert.equal(onlyContainer(workloadBehind(run, "sp-rdbms")).image, images.database);
+        assert.equal(onlyContainer(workloadBehind(run, "kafka-service")).image, images.kafka);
         for (const name of zookeeperNames) {
-            assert.equal(onlyContainer(deploymentBehind(run, name)).image, images.zookeeper, name);
+            assert.equal(onlyContainer(workloadBehind(run, name)).image, images.zookeeper, name);
         }
     });
 
     it("creates, grants and connects as the configured database.username", () => {
-        const mysql = deploymentBehind(run, "sp-rdbms");
+        const mysql = workloadBehind(run, "sp-rdbms");
         const container = onlyContainer(mysql);
         assert.equal(envValue(run, mysql, container, "MYSQL_USER"), username);
         const sql = configMapText(configMapMountedAt(run, mysql, container, "/docker-entrypoint-initdb.d"));
