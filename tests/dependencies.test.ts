@@ -18,6 +18,7 @@ import {
     ProgramRun,
     projectDir,
     readStackConfig,
+    Registered,
     registeredBeforeError,
     runFixture,
     setPath,
@@ -168,6 +169,18 @@ async function probeAgainstFakeServer(command: string[], port: number, answer: s
     }
 }
 
+/** How the program registered an object: its Pulumi type, name, inputs and resource options. */
+function registered(run: ProgramRun, object: K8sObject): Registered {
+    const found = run.resources.find(
+        (resource) =>
+            resource.type.endsWith(`:${object.kind}`) &&
+            resource.inputs.metadata?.name === object.metadata.name &&
+            resource.inputs.metadata?.namespace === object.metadata.namespace,
+    );
+    assert.ok(found, `${object.kind} ${object.metadata.name} was not registered`);
+    return found;
+}
+
 /** `host:port` of a Service, checking that the Service exposes the port. */
 function address(run: ProgramRun, serviceName: string, port: number): string {
     const service = objectNamed(run, "Service", serviceName);
@@ -247,6 +260,8 @@ const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
 const workerNames = ["wso2sp-worker", "wso2sp-receiver"];
 const zookeeperNames = ["zoo1", "zoo2", "zoo3"];
 const zookeeperEnsemble = "zookeeper";
+/** The pod annotation of Kafka that follows the ensemble (components/kafka.ts). */
+const ensembleAnnotation = "wso2sp/zookeeper-ensemble";
 const inClusterNames = ["sp-rdbms", zookeeperEnsemble, ...zookeeperNames, "kafka-service"];
 /** The MySQL claim is named from its NFS source: `sp-rdbms-volume-claim-<hash>`. */
 const mysqlClaimPattern = /^sp-rdbms-volume-claim-[0-9a-f]{8}$/;
@@ -581,6 +596,40 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
             assert.deepEqual(seen.spDatabase, [seen.mysqlUser]);
             assert.notEqual(seen.mysqlRoot, seen.mysqlUser);
         });
+
+        it("runs mysqld as a StatefulSet of one pod on the bound NFS claim: a drain or an update starts the next sp-rdbms-0 only once the previous one is gone", () => {
+            const mysql = workloadBehind(run, "sp-rdbms");
+            assert.equal(mysql.kind, "StatefulSet", "a Deployment starts the replacement pod while the evicted one still stops");
+            assert.equal(mysql.spec.replicas, 1);
+            assert.equal(mysql.spec.podManagementPolicy ?? "OrderedReady", "OrderedReady");
+            assert.equal(mysql.spec.updateStrategy?.type ?? "RollingUpdate", "RollingUpdate");
+            assert.equal(mysql.spec.volumeClaimTemplates, undefined, "the data claim must stay the one bound to the NFS volume");
+            assert.match(claimMountedAt(mysql, onlyContainer(mysql), "/var/lib/mysql")!, mysqlClaimPattern);
+            assert.ok(podSpec(mysql).terminationGracePeriodSeconds >= 60, "mysqld gets no time to flush InnoDB on stop");
+        });
+
+        it("when Pulumi replaces it (another namespace, or the Deployment it was), deletes the old one first and waits until its pod is gone", () => {
+            const mysql = workloadBehind(run, "sp-rdbms");
+            const options = registered(run, mysql).options as pulumi.CustomResourceOptions;
+            assert.equal(options.deleteBeforeReplace, true, "a replacement in another namespace would start before the old server stops");
+            // pulumi-kubernetes deletes with this propagation (default foreground) and then waits for
+            // the object to be gone; in the foreground, that is after its pods (await.go, Deletion).
+            const propagation = mysql.metadata.annotations?.["pulumi.com/deletionPropagationPolicy"] ?? "foreground";
+            assert.equal(propagation, "foreground");
+            assert.ok(
+                (options.aliases ?? []).some((alias) => typeof alias === "object" && (alias as { type?: string }).type === "kubernetes:apps/v1:Deployment"),
+                "the Deployment of earlier versions would run next to the StatefulSet until the end of the update",
+            );
+        });
+
+        it("keeps its pod's security, memory bound and probes", () => {
+            const mysql = workloadBehind(run, "sp-rdbms");
+            const container = onlyContainer(mysql);
+            assert.equal(podSpec(mysql).automountServiceAccountToken, false);
+            assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+            assert.equal(container.resources.limits.memory, container.resources.requests.memory);
+            assert.ok(container.startupProbe && container.livenessProbe && container.readinessProbe);
+        });
     });
 
     describe("ZooKeeper", () => {
@@ -699,6 +748,30 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
             );
             const zookeeper = zookeeperNames.map((name) => address(run, name, 2181)).join(",");
             assert.equal(envValue(run, deployment, container, "KAFKA_ZOOKEEPER_CONNECT"), zookeeper);
+        });
+
+        it("runs one broker as a StatefulSet (never two pods of broker id 1), replacing the Deployment it was", () => {
+            const kafka = workloadBehind(run, "kafka-service");
+            assert.equal(kafka.kind, "StatefulSet");
+            assert.equal(kafka.spec.replicas, 1);
+            const { options } = registered(run, kafka);
+            assert.ok((options.aliases ?? []).some((alias) => typeof alias === "object" && (alias as { type?: string }).type === "kubernetes:apps/v1:Deployment"));
+        });
+
+        it("carries the ensemble's identity in its pod template and is updated only once the ensemble is, so a new ensemble gets a broker with a fresh data dir", async () => {
+            const kafka = workloadBehind(run, "kafka-service");
+            assert.ok(kafka.spec.template.metadata.annotations?.[ensembleAnnotation], "the broker's pod does not follow the ensemble");
+            assert.ok(
+                podSpec(kafka).volumes.some((volume: K8sObject) => volume.emptyDir) && !podSpec(kafka).volumes.some((volume: K8sObject) => volume.persistentVolumeClaim),
+                "the broker's data dir outlives its pod",
+            );
+            const component = run.resources.find((resource) => resource.type === "wso2sp:deps:Kafka");
+            const dependsOn = [component?.options.dependsOn ?? []].flat() as pulumi.Resource[];
+            const urns = await Promise.all(dependsOn.map((resource) => (resource.urn as unknown as { promise(): Promise<string> }).promise()));
+            assert.ok(
+                urns.some((urn) => urn.includes("wso2sp:deps:ZooKeeperEnsemble")),
+                `Kafka depends on ${JSON.stringify(urns)}, not on the ensemble`,
+            );
         });
     });
 
@@ -867,6 +940,147 @@ describe("dependencies: images and application user come from the settings", () 
             const deployment = objectNamed(run, "Deployment", name);
             assert.equal(envValue(run, deployment, onlyContainer(deployment), "DATABASE_USERNAME"), username, name);
         }
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Changes: what `pulumi up` would do to the dependencies
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Fields pulumi-kubernetes cannot change in place, by kind (provider/pkg/provider/diff.go); the
+ * name and the namespace are such fields of every object (provider.go, Diff).
+ */
+const replacedWhenChanged: Record<string, string[]> = {
+    StatefulSet: ["spec.podManagementPolicy", "spec.revisionHistoryLimit", "spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"],
+    Deployment: ["spec.selector"],
+    Service: ["spec.clusterIP"],
+    PersistentVolumeClaim: ["spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName"],
+    PersistentVolume: ["spec.nfs"],
+};
+
+type Plan = "create" | "delete" | "unchanged" | "update" | "replace, old one deleted first" | "replace, new one created first";
+
+/**
+ * What `pulumi up` does, going from one run to the next, to the object Pulumi knows by `type` and
+ * `name`, the way pulumi-kubernetes decides it: a replacement deletes first when the resource asks
+ * (deleteBeforeReplace) or when the new object has the old one's name and namespace.
+ */
+function plan(before: ProgramRun, after: ProgramRun, type: string, name: string): Plan {
+    const old = before.resources.find((resource) => resource.type === type && resource.name === name);
+    const now = after.resources.find((resource) => resource.type === type && resource.name === name);
+    if (!old || !now) {
+        assert.ok(old || now, `neither run registers ${type} ${name}`);
+        return old ? "delete" : "create";
+    }
+    const at = (inputs: K8sObject, path: string) => JSON.stringify(path.split(".").reduce<any>((node, key) => node?.[key], inputs));
+    const fields = ["metadata.name", "metadata.namespace", ...(replacedWhenChanged[type.split(":").pop()!] ?? [])];
+    if (fields.some((field) => at(old.inputs, field) !== at(now.inputs, field))) {
+        const sameName = at(old.inputs, "metadata.name") === at(now.inputs, "metadata.name") && at(old.inputs, "metadata.namespace") === at(now.inputs, "metadata.namespace");
+        return (now.options as pulumi.CustomResourceOptions).deleteBeforeReplace || sameName ? "replace, old one deleted first" : "replace, new one created first";
+    }
+    return JSON.stringify(old.inputs) === JSON.stringify(now.inputs) ? "unchanged" : "update";
+}
+
+/** The Pulumi name of the object of a kind and Kubernetes name in a run. */
+function pulumiName(run: ProgramRun, kind: string, name: string): { type: string; name: string } {
+    const { type, name: resourceName } = registered(run, objectNamed(run, kind, name));
+    return { type, name: resourceName };
+}
+
+const ensembleIdentity = (run: ProgramRun) => objectNamed(run, "StatefulSet", "kafka-service").spec.template.metadata.annotations?.[ensembleAnnotation];
+
+describe("dependencies: what pulumi up does to them when a setting changes (fixture stack in-cluster, run twice)", () => {
+    let initial: ProgramRun;
+
+    before(async () => {
+        initial = await runFixture("in-cluster");
+    });
+
+    /** The plan of each object of `kind` named in `names`, between `initial` and `after`. */
+    function plans(after: ProgramRun, kind: string, names: string[]): Record<string, Plan> {
+        return Object.fromEntries(
+            names.map((name) => {
+                const resource = pulumiName(initial, kind, name);
+                return [name, plan(initial, after, resource.type, resource.name)];
+            }),
+        );
+    }
+
+    describe("zookeeper.image (an image bump, like any change of the servers' pod template)", () => {
+        let after: ProgramRun;
+        before(async () => {
+            after = await runFixture("in-cluster", (config) => setPath(config, "zookeeper.image", "zookeeper:3.8.5"));
+        });
+
+        it("updates the ensemble's StatefulSet in place (its pods then roll one at a time), replacing none of its objects", () => {
+            assert.deepEqual(plans(after, "StatefulSet", [zookeeperEnsemble]), { [zookeeperEnsemble]: "update" });
+            assert.equal(onlyContainer(objectNamed(after, "StatefulSet", zookeeperEnsemble)).image, "zookeeper:3.8.5");
+            for (const [name, action] of Object.entries(plans(after, "Service", [zookeeperEnsemble, ...zookeeperNames]))) {
+                assert.ok(["unchanged", "update"].includes(action), `Service ${name}: ${action}`);
+            }
+            assert.ok(["unchanged", "update"].includes(plans(after, "PodDisruptionBudget", [zookeeperEnsemble])[zookeeperEnsemble]));
+        });
+
+        it("leaves Kafka's and MySQL's pods alone: the ensemble keeps its state, so the broker keeps its data dir", () => {
+            assert.equal(ensembleIdentity(after), ensembleIdentity(initial));
+            assert.deepEqual(plans(after, "StatefulSet", ["kafka-service", "sp-rdbms"]), { "kafka-service": "unchanged", "sp-rdbms": "unchanged" });
+        });
+    });
+
+    describe("zookeeper.inCluster false (another ensemble)", () => {
+        let after: ProgramRun;
+        before(async () => {
+            after = await runFixture("in-cluster", (config) => {
+                setPath(config, "zookeeper.inCluster", false);
+                setPath(config, "zookeeper.connect", "zk-a.example.com:2181,zk-b.example.com:2181,zk-c.example.com:2181");
+            });
+        });
+
+        it("replaces Kafka's pod (a changed pod template) under another ensemble identity, so the broker starts with an empty data dir", () => {
+            assert.deepEqual(plans(after, "StatefulSet", ["kafka-service"]), { "kafka-service": "update" });
+            assert.notEqual(ensembleIdentity(after), ensembleIdentity(initial));
+            assert.deepEqual(plans(after, "StatefulSet", [zookeeperEnsemble]), { [zookeeperEnsemble]: "delete" });
+        });
+    });
+
+    describe("namespace (everything moves)", () => {
+        let after: ProgramRun;
+        before(async () => {
+            after = await runFixture("in-cluster", (config) => setPath(config, "namespace", "wso2-moved"));
+        });
+
+        it("replaces MySQL by deleting the old StatefulSet first, so the old mysqld is gone before the new one opens the same NFS data", () => {
+            assert.deepEqual(plans(after, "StatefulSet", ["sp-rdbms"]), { "sp-rdbms": "replace, old one deleted first" });
+            const volume = (run: ProgramRun) => {
+                const mysql = workloadBehind(run, "sp-rdbms");
+                const claim = objectNamed(run, "PersistentVolumeClaim", claimMountedAt(mysql, onlyContainer(mysql), "/var/lib/mysql")!);
+                return objectNamed(run, "PersistentVolume", claim.spec.volumeName).spec.nfs;
+            };
+            assert.deepEqual(volume(after), volume(initial), "the moved MySQL does not use the same data");
+        });
+
+        it("moves Kafka with the ensemble: a new broker in the new ensemble's namespace", () => {
+            const namespaceOf = (kind: string, name: string) => objectNamed(after, kind, name).metadata.namespace;
+            assert.equal(namespaceOf("StatefulSet", "kafka-service"), "wso2-moved");
+            assert.equal(namespaceOf("StatefulSet", zookeeperEnsemble), "wso2-moved");
+            assert.match(plans(after, "StatefulSet", ["kafka-service"])["kafka-service"], /^replace/);
+        });
+    });
+
+    describe("database.image and kafka.image (image bumps)", () => {
+        let after: ProgramRun;
+        before(async () => {
+            after = await runFixture("in-cluster", (config) => {
+                setPath(config, "database.image", "mysql:5.7.43");
+                setPath(config, "kafka.image", "confluentinc/cp-kafka:7.9.2");
+            });
+        });
+
+        it("updates MySQL's and Kafka's StatefulSets in place, so the controller stops each old pod before it starts the new one", () => {
+            assert.deepEqual(plans(after, "StatefulSet", ["sp-rdbms", "kafka-service"]), { "sp-rdbms": "update", "kafka-service": "update" });
+            assert.deepEqual(plans(after, "StatefulSet", [zookeeperEnsemble]), { [zookeeperEnsemble]: "unchanged" });
+        });
     });
 });
 
