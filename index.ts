@@ -7,6 +7,7 @@ import { ConfsConfigMaps } from "./components/confsConfigMaps";
 import { Kafka } from "./components/kafka";
 import { MySql } from "./components/mysql";
 import { NfsVolume } from "./components/nfsVolume";
+import { PodScripts } from "./components/podScripts";
 import { ClaimMount, SpNode } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
 import { confNodes, readConfTree } from "./config/confs";
@@ -14,7 +15,7 @@ import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
-import { keepOnDestroy } from "./config/workloads";
+import { keepOnDestroy } from "./kube/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
 const settings = loadSettings();
@@ -138,8 +139,8 @@ const kafka = settings.kafka.inCluster
 
 const endpoints: Endpoints = {
     database: mysql
-        ? { host: names.mysqlServiceName, port: names.mysqlPort, username: settings.database.username }
-        : { host: settings.database.host, port: settings.database.port, username: settings.database.username },
+        ? { host: names.mysqlServiceName, port: names.mysqlPort, username: settings.database.username, tls: false }
+        : { host: settings.database.host, port: settings.database.port, username: settings.database.username, tls: settings.database.tls },
     kafkaBootstrapServers: kafka?.bootstrapServers ?? settings.kafka.bootstrapServers,
     zookeeperConnect,
 };
@@ -148,12 +149,21 @@ const confsConfigMaps = Object.fromEntries(
     confNodes.map((node) => [node, new ConfsConfigMaps(`confs-${node}`, { namespace: ns, node, directories: confTree[node] })]),
 ) as Record<(typeof confNodes)[number], ConfsConfigMaps>;
 
+const podScripts = new PodScripts("pod-scripts", { namespace: ns, directory: path.join(projectDir, "pod-scripts") });
+
 const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map((spec) => {
     const claimMounts: ClaimMount[] = [
-        ...(spec.kind === "manager" ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: siddhiFilesMountPath }] : []),
+        ...(spec.kind === "manager"
+            ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: siddhiFilesMountPath, overlaysProductHome: false }]
+            : []),
         ...additionalVolumes
             .filter(({ volume }) => volume.nodes.includes(spec.kind))
-            .map(({ volume, nfs }) => ({ volumeName: volume.name, claimName: nfs.claimName, mountPath: volume.mountPath ?? overlayMountPath(volume.name) })),
+            .map(({ volume, nfs }) => ({
+                volumeName: volume.name,
+                claimName: nfs.claimName,
+                mountPath: volume.mountPath ?? overlayMountPath(volume.name),
+                overlaysProductHome: volume.mountPath === undefined,
+            })),
     ];
     return new SpNode(spec.name, {
         namespace: ns,
@@ -162,6 +172,7 @@ const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map(
         memory: settings.memory[spec.kind],
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: pullSecret?.metadata.name,
+        podScriptsConfigMapName: podScripts.configMapName,
         configMounts: confsConfigMaps[spec.confs].mounts,
         claimMounts,
         ingress: settings.ingress,

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { containerSecurity, memory, podSecurity, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../config/workloads";
+import { containerSecurity, memory, podSecurity, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
 
 export interface KafkaArgs {
     /** Namespace of every object. */

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { databaseNames, mysqlDataClaimName } from "../config/names";
-import { containerSecurity, memory, podSecurity, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../config/workloads";
+import { containerSecurity, memory, podSecurity, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
 import { NfsVolume } from "./nfsVolume";
 
 export interface MySqlArgs {

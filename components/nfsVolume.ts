@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../config/names";
-import { keepOnDestroy } from "../config/workloads";
+import { keepOnDestroy } from "../kube/workloads";
 
 export interface NfsVolumeArgs {
     /** Namespace of the claim. */

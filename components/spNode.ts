@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
-import { spUserId } from "../config/image";
-import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../config/workloads";
+import { configVolumeRoot, podScriptsDir, spUserId } from "../config/image";
+import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 import type { ConfigMapMount } from "./confsConfigMaps";
 
 /** An NFS claim as a pod mounts it. */
@@ -13,6 +13,8 @@ export interface ClaimMount {
     claimName: pulumi.Input<string>;
     /** Absolute path in the container. */
     mountPath: string;
+    /** Whether the start script copies the volume's content over the product home. */
+    overlaysProductHome: boolean;
 }
 
 export interface SpNodeArgs {
@@ -28,9 +30,11 @@ export interface SpNodeArgs {
     serviceAccountName: pulumi.Input<string>;
     /** docker-registry Secret for the images, when they come from a private registry. */
     imagePullSecretName?: pulumi.Input<string>;
+    /** The ConfigMap of `pod-scripts/` (start, stop, wait-for). */
+    podScriptsConfigMapName: pulumi.Input<string>;
     /** ConfigMaps generated from `confs/<node>/`. */
     configMounts: ConfigMapMount[];
-    /** NFS claims: the Siddhi files for managers, additional volumes. */
+    /** NFS claims: the Siddhi files for managers, additional volumes (overlays in settings order). */
     claimMounts: ClaimMount[];
     /**
      * A digest of the credentials the pods read at start: when a password changes, the pods roll
@@ -41,32 +45,17 @@ export interface SpNodeArgs {
     ingress: { className: string; tlsSecretName: string };
 }
 
-/** Readable names for the Service ports of the pattern. */
-const portNames: Record<number, string> = {
-    9090: "http",
-    7070: "store-http",
-    7443: "store-https",
-    9611: "binary",
-    9711: "binary-ssl",
-    7611: "thrift",
-    7711: "thrift-ssl",
-};
-
 /** How long an SP JVM may take to open its HTTPS port before the kubelet restarts it. */
 const startupSeconds = 300;
 
 /**
- * Waits for one dependency: a single bounded attempt per run. A failed init container is restarted
- * by the kubelet with exponential back-off, so no sleep loop is needed, and the pod's status and
- * log name the dependency it waits for.
+ * Time the preStop hook (pod-scripts/stop.sh) has to stop the server before the kubelet kills it:
+ * a worker persists its Siddhi state on the way down.
  */
-const waitScript = [
-    'for address in $ADDRESSES; do',
-    '  if nc -z -w 5 "${address%:*}" "${address##*:}"; then echo "$DEPENDENCY is reachable at $address"; exit 0; fi',
-    "done",
-    'echo "waiting for $DEPENDENCY: none of $ADDRESSES accepts connections yet; Kubernetes retries with back-off" >&2',
-    "exit 1",
-].join("\n");
+const terminationGracePeriodSeconds = 120;
+
+const podScriptsVolume = "pod-scripts";
+const script = (file: string) => `${podScriptsDir}/${file}`;
 
 /**
  * One SP node (manager, workers, receiver or dashboard): a Deployment, a headless Service named as
@@ -84,17 +73,21 @@ export class SpNode extends pulumi.ComponentResource {
         const { spec } = args;
         const { selector, labels } = workloadLabels("wso2sp", spec.name, spec.kind, args.image);
 
+        const scriptsMount = { name: podScriptsVolume, mountPath: podScriptsDir, readOnly: true };
         const waitFor = (dependency: Dependency): k8s.types.input.core.v1.Container => ({
             name: `wait-for-${dependency.name}`,
             image: args.image,
-            command: ["sh", "-c", waitScript],
+            command: ["sh", script("wait-for.sh")],
             env: [
                 { name: "DEPENDENCY", value: dependency.name },
                 { name: "ADDRESSES", value: dependency.addresses.join(" ") },
             ],
             resources: memory("64Mi"),
-            securityContext: containerSecurity,
+            securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
+            volumeMounts: [scriptsMount],
         });
+        // confs/ first, then the overlay volumes in settings order: a later one wins.
+        const overlays = [configVolumeRoot, ...args.claimMounts.filter((mount) => mount.overlaysProductHome).map((mount) => mount.mountPath)];
 
         new k8s.apps.v1.Deployment(
             name,
@@ -111,20 +104,28 @@ export class SpNode extends pulumi.ComponentResource {
                         serviceAccountName: args.serviceAccountName,
                         imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
                         securityContext: podSecurity(spUserId),
+                        terminationGracePeriodSeconds,
                         initContainers: spec.dependsOn.map(waitFor),
                         containers: [
                             {
                                 name: spec.name,
                                 image: args.image,
+                                command: ["sh", script("start.sh")],
+                                args: overlays,
+                                lifecycle: { preStop: { exec: { command: ["sh", script("stop.sh")] } } },
                                 env: spec.env,
-                                ports: spec.containerPorts.map((containerPort) => ({ containerPort, protocol: "TCP" })),
+                                ports: spec.listeners.map(({ name: portName, port }) => ({ name: portName, containerPort: port, protocol: "TCP" })),
                                 resources: memory(args.memory),
                                 ...tcpProbes(spec.nodePort, startupSeconds),
                                 securityContext: containerSecurity,
-                                volumeMounts: [...args.configMounts, ...args.claimMounts].map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
+                                volumeMounts: [
+                                    scriptsMount,
+                                    ...[...args.configMounts, ...args.claimMounts].map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
+                                ],
                             },
                         ],
                         volumes: [
+                            { name: podScriptsVolume, configMap: { name: args.podScriptsConfigMapName, defaultMode: 0o555 } },
                             ...args.configMounts.map(({ volumeName, configMapName }) => ({ name: volumeName, configMap: { name: configMapName } })),
                             ...args.claimMounts.map(({ volumeName, claimName }) => ({ name: volumeName, persistentVolumeClaim: { claimName } })),
                         ],
@@ -141,7 +142,7 @@ export class SpNode extends pulumi.ComponentResource {
                 spec: {
                     clusterIP: "None",
                     selector,
-                    ports: spec.servicePorts.map((port) => ({ name: portNames[port] ?? `https-${port}`, port, targetPort: port, protocol: "TCP" })),
+                    ports: spec.listeners.map(({ name: portName, port }) => ({ name: portName, port, targetPort: port, protocol: "TCP" })),
                 },
             },
             { parent: this },

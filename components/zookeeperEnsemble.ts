@@ -11,7 +11,7 @@ import {
     statefulSetSpec,
     tcpProbes,
     workloadLabels,
-} from "../config/workloads";
+} from "../kube/workloads";
 
 export interface ZooKeeperEnsembleArgs {
     /** Namespace of every object. */

@@ -1,6 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { ConfNode } from "./confs";
 import type * as pulumi from "@pulumi/pulumi";
+import { type Listener, listenersOf } from "./listeners";
+import { spJavaOptions } from "./memory";
 import { adminUsername, credentialKeys, managerPorts, nodeServiceNames } from "./names";
 import type { NodeKind, Settings } from "./settings";
 
@@ -16,7 +18,7 @@ export interface Dependency {
 
 /** Where SP finds the database, Kafka and ZooKeeper, in-cluster or external. */
 export interface Endpoints {
-    database: { host: string; port: number; username: string };
+    database: { host: string; port: number; username: string; tls: boolean };
     kafkaBootstrapServers: string;
     zookeeperConnect: string;
 }
@@ -32,10 +34,10 @@ export interface SpNodeSpec {
     /** Repository name of the image, without registry and tag. */
     imageName: string;
     replicas: number;
-    /** The node's own HTTPS port: probes check it. */
+    /** The node's own HTTPS port (`NODE_PORT`): probes check it, its Ingress forwards to it. */
     nodePort: number;
-    containerPorts: number[];
-    servicePorts: number[];
+    /** Every port the node listens on: its container ports and its Service's ports. */
+    listeners: Listener[];
     env: EnvVar[];
     /** Ingress host; "" for none. */
     ingressHost: string;
@@ -44,11 +46,12 @@ export interface SpNodeSpec {
     dependsOn: Dependency[];
 }
 
-const workerPorts = [9090, 9443, 9543, 9544, 9711, 9611, 7711, 7611, 7070, 7443];
-const managerBasePorts = [9090, 9711, 9611, 7711, 7611];
-
 const literal = (name: string, value: string | number): EnvVar => ({ name, value: String(value) });
 const fromPod = (name: string, fieldPath: string): EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+/** The dashboard's HTTPS port and the offset its deployment.yaml fixes (confs/dashboard). */
+const dashboardPort = 9643;
+const dashboardOffset = 2;
 
 /**
  * The five SP nodes of the pattern (PATTERN.md, "Nodes"). Every `${NAME}` placeholder in `confs/`
@@ -68,6 +71,8 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
     const database = [
         literal("DATABASE_HOST", endpoints.database.host),
         literal("DATABASE_PORT", endpoints.database.port),
+        // Connector/J 5.1 URL parameters; verification uses the JVM's trust store (client-truststore.jks).
+        literal("DATABASE_JDBC_OPTIONS", endpoints.database.tls ? "useSSL=true&requireSSL=true&verifyServerCertificate=true" : "useSSL=false"),
         literal("DATABASE_USERNAME", endpoints.database.username),
         fromSecret("DATABASE_PASSWORD", credentialKeys.databasePassword),
     ];
@@ -90,10 +95,10 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
         imageName: "wso2sp-manager",
         replicas: 1,
         nodePort: managerPorts[id],
-        containerPorts: [...managerBasePorts, managerPorts[id]],
-        servicePorts: [9090, managerPorts[id]],
+        listeners: listenersOf("manager", offset, managerPorts[id]),
         env: [
             literal("WSO2_SERVER_PROFILE", "manager"),
+            literal("JAVA_OPTS", spJavaOptions(settings.memory.manager)),
             literal("OFFSET", offset),
             literal("NODE_ID", nodeServiceNames[id]),
             literal("NODE_PORT", managerPorts[id]),
@@ -114,18 +119,20 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
 
     const worker = (receiver: boolean): SpNodeSpec => {
         const nodePort = receiver ? 9444 : 9443;
+        const offset = receiver ? 1 : 0;
+        const kind = receiver ? "receiver" : "worker";
         return {
             name: receiver ? nodeServiceNames.receiver : nodeServiceNames.worker,
-            kind: receiver ? "receiver" : "worker",
+            kind,
             confs: "worker",
             imageName: "wso2sp-worker",
             replicas: receiver ? 1 : settings.workers,
             nodePort,
-            containerPorts: receiver ? [...workerPorts, 9444] : workerPorts,
-            servicePorts: receiver ? [9090, 9444, 9544] : [9090, 9543, 9544, 7070, 7443],
+            listeners: listenersOf("worker", offset, nodePort),
             env: [
                 literal("WSO2_SERVER_PROFILE", "worker"),
-                literal("OFFSET", receiver ? 1 : 0),
+                literal("JAVA_OPTS", spJavaOptions(settings.memory[kind])),
+                literal("OFFSET", offset),
                 literal("RECEIVER_NODE", String(receiver)),
                 literal("NODE_PORT", nodePort),
                 // Each worker pod registers with the managers under its own identity.
@@ -152,10 +159,15 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
             confs: "dashboard",
             imageName: "wso2sp-dashboard",
             replicas: 1,
-            nodePort: 9643,
-            containerPorts: [9643],
-            servicePorts: [9643],
-            env: [literal("WSO2_SERVER_PROFILE", "dashboard"), literal("NODE_ID", "wso2sp-status-dashboard"), fromPod("NODE_IP", "status.podIP"), ...credentials],
+            nodePort: dashboardPort,
+            listeners: listenersOf("dashboard", dashboardOffset, dashboardPort),
+            env: [
+                literal("WSO2_SERVER_PROFILE", "dashboard"),
+                literal("JAVA_OPTS", spJavaOptions(settings.memory.dashboard)),
+                literal("NODE_ID", "wso2sp-status-dashboard"),
+                fromPod("NODE_IP", "status.podIP"),
+                ...credentials,
+            ],
             ingressHost: settings.ingress.hosts.dashboard,
             singleton: true,
             dependsOn: [],

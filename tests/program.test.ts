@@ -16,51 +16,55 @@ function claimAt(deployment: Record<string, any>, mountPath: string): string | u
     const volumeName = mountsOf(deployment).get(mountPath);
     return podSpec(deployment).volumes.find((volume: any) => volume.name === volumeName)?.persistentVolumeClaim?.claimName;
 }
-/** ConfigMap names a Deployment mounts, by mount path. */
+/** The confs/ ConfigMap names a Deployment mounts, by mount path under the config volume. */
 function configMapsOf(deployment: Record<string, any>): Record<string, string> {
     const byVolume = new Map<string, string>(
         podSpec(deployment).volumes.filter((volume: any) => volume.configMap).map((volume: any) => [volume.name, volume.configMap.name]),
     );
-    return Object.fromEntries([...mountsOf(deployment)].filter(([, name]) => byVolume.has(name)).map(([mountPath, name]) => [mountPath, byVolume.get(name)!]));
+    return Object.fromEntries(
+        [...mountsOf(deployment)]
+            .filter(([mountPath, name]) => byVolume.has(name) && mountPath.startsWith(`${configVolume}/`))
+            .map(([mountPath, name]) => [mountPath, byVolume.get(name)!]),
+    );
 }
 
-/** PATTERN.md's "Nodes" table and the Services of the original resources. */
+/**
+ * PATTERN.md's "Nodes" table, with the ports that actually listen ("Facts learned from the product's
+ * sources"): OFFSET moves only the data-bridge receivers (7611/7711/9611/9711), and a worker listens
+ * on its own HTTPS port, never on the managers' 9543/9544.
+ */
 const nodes = [
     {
         name: "wso2sp-manager-1",
         image: "wso2/wso2sp-manager:4.4.0",
         env: { WSO2_SERVER_PROFILE: "manager", OFFSET: "0", NODE_ID: "wso2sp-manager-1", NODE_PORT: "9543" },
-        ports: [9090, 9543, 9711, 9611, 7711, 7611],
+        ports: [9090, 9543, 7611, 7711, 9611, 9711],
         memory: "4Gi",
         liveness: 9543,
-        servicePorts: [9090, 9543],
     },
     {
         name: "wso2sp-manager-2",
         image: "wso2/wso2sp-manager:4.4.0",
         env: { WSO2_SERVER_PROFILE: "manager", OFFSET: "1", NODE_ID: "wso2sp-manager-2", NODE_PORT: "9544" },
-        ports: [9090, 9544, 9711, 9611, 7711, 7611],
+        ports: [9090, 9544, 7612, 7712, 9612, 9712],
         memory: "4Gi",
         liveness: 9544,
-        servicePorts: [9090, 9544],
     },
     {
         name: "wso2sp-worker",
         image: "wso2/wso2sp-worker:4.4.0",
         env: { WSO2_SERVER_PROFILE: "worker", OFFSET: "0", RECEIVER_NODE: "false", NODE_PORT: "9443" },
-        ports: [9090, 9443, 9543, 9544, 9711, 9611, 7711, 7611, 7070, 7443],
+        ports: [9090, 9443, 7070, 7443, 7611, 7711, 9611, 9711],
         memory: "2Gi",
         liveness: 9443,
-        servicePorts: [9090, 9543, 9544, 7070, 7443],
     },
     {
         name: "wso2sp-receiver",
         image: "wso2/wso2sp-worker:4.4.0",
         env: { WSO2_SERVER_PROFILE: "worker", OFFSET: "1", RECEIVER_NODE: "true", NODE_PORT: "9444" },
-        ports: [9090, 9443, 9543, 9544, 9711, 9611, 7711, 7611, 7070, 7443, 9444],
+        ports: [9090, 9444, 7070, 7443, 7612, 7712, 9612, 9712],
         memory: "2Gi",
         liveness: 9444,
-        servicePorts: [9090, 9444, 9544],
     },
     {
         name: "wso2sp-dashboard",
@@ -69,7 +73,6 @@ const nodes = [
         ports: [9643],
         memory: "1Gi",
         liveness: 9643,
-        servicePorts: [9643],
     },
 ];
 
@@ -89,7 +92,7 @@ describe("the in-cluster fixture stack", () => {
 
     for (const node of nodes) {
         describe(node.name, () => {
-            it("runs the pattern's image with its env, ports and memory", () => {
+            it("runs the pattern's image with its env, memory and exactly the ports it listens on", () => {
                 const deployment = objectNamed(run, "Deployment", node.name);
                 assert.equal(container(deployment).image, node.image);
                 for (const [name, value] of Object.entries(node.env)) {
@@ -107,11 +110,11 @@ describe("the in-cluster fixture stack", () => {
                 assert.deepEqual(container(objectNamed(run, "Deployment", node.name)).livenessProbe.tcpSocket, { port: node.liveness });
             });
 
-            it("is reachable under its own name through a headless Service", () => {
+            it("is reachable under its own name through a headless Service, on exactly the ports it listens on", () => {
                 const service = objectNamed(run, "Service", node.name);
                 const deployment = objectNamed(run, "Deployment", node.name);
                 assert.equal(service.spec.clusterIP, "None");
-                assert.deepEqual(service.spec.ports.map((port: any) => port.port), node.servicePorts);
+                assert.deepEqual(service.spec.ports.map((port: any) => port.port).sort(), [...node.ports].sort());
                 for (const [label, value] of Object.entries(service.spec.selector)) {
                     assert.equal(deployment.spec.template.metadata.labels[label], value);
                 }

@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { commonLabels } from "./names";
+import { commonLabels } from "../config/names";
 
 type Container = k8s.types.input.core.v1.Container;
 

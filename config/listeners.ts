@@ -1,0 +1,75 @@
+/**
+ * What each SP profile listens on, and how the port offset moves it: the one description that
+ * container ports, Service ports, probes, Ingress backends and network policies derive from.
+ *
+ * From the SP 4.4.0 sources (PATTERN.md, "Facts learned from the product's sources"): the HTTP(S)
+ * listeners keep the port written in `deployment.yaml` (9090, `${NODE_PORT}`, 7070/7443, 9643), while
+ * `wso2.carbon.ports.offset` (`OFFSET`) moves the data-bridge event receivers (Thrift 7611/7711,
+ * Binary 9611/9711). The confs/ files write exactly these ports.
+ */
+
+export type SpProfile = "manager" | "worker" | "dashboard";
+
+/** Who a listener serves; network policies decide sources by role. */
+export type ListenerRole =
+    /** The node's own HTTPS REST API (`NODE_PORT`): managers and workers call each other here, the dashboard monitors it. */
+    | "node-api"
+    /** Plain HTTP (9090): Siddhi HTTP sources and sinks of the apps. */
+    | "http"
+    /** Data-bridge event receivers (Thrift, Binary; TCP and SSL). */
+    | "event-receiver"
+    /** Siddhi store query API (7070 HTTP, 7443 HTTPS). */
+    | "store-api"
+    /** The status dashboard's UIs (HTTPS). */
+    | "dashboard-ui";
+
+/** A port an SP server listens on. */
+export interface Listener {
+    /** Port name: a Kubernetes IANA_SVC_NAME (at most 15 characters). */
+    name: string;
+    port: number;
+    role: ListenerRole;
+}
+
+interface ListenerSpec {
+    name: string;
+    /** The port written in deployment.yaml; `node` for the node's own `${NODE_PORT}`. */
+    port: number | "node";
+    role: ListenerRole;
+    /** Whether `wso2.carbon.ports.offset` moves it. */
+    shiftedByOffset: boolean;
+}
+
+const eventReceivers: ListenerSpec[] = [
+    { name: "thrift", port: 7611, role: "event-receiver", shiftedByOffset: true },
+    { name: "thrift-ssl", port: 7711, role: "event-receiver", shiftedByOffset: true },
+    { name: "binary", port: 9611, role: "event-receiver", shiftedByOffset: true },
+    { name: "binary-ssl", port: 9711, role: "event-receiver", shiftedByOffset: true },
+];
+
+const profiles: Record<SpProfile, ListenerSpec[]> = {
+    manager: [
+        { name: "http", port: 9090, role: "http", shiftedByOffset: false },
+        { name: "https", port: "node", role: "node-api", shiftedByOffset: false },
+        ...eventReceivers,
+    ],
+    worker: [
+        { name: "http", port: 9090, role: "http", shiftedByOffset: false },
+        { name: "https", port: "node", role: "node-api", shiftedByOffset: false },
+        { name: "store-http", port: 7070, role: "store-api", shiftedByOffset: false },
+        { name: "store-https", port: 7443, role: "store-api", shiftedByOffset: false },
+        ...eventReceivers,
+    ],
+    // Its deployment.yaml also configures data-bridge receivers (offset 2), but nothing in this
+    // deployment sends events to the dashboard: only its HTTPS UI is declared and reachable.
+    dashboard: [{ name: "https", port: "node", role: "dashboard-ui", shiftedByOffset: false }],
+};
+
+/** The ports a node of `profile` listens on, with its offset and its own HTTPS port. */
+export function listenersOf(profile: SpProfile, offset: number, nodePort: number): Listener[] {
+    return profiles[profile].map(({ name, port, role, shiftedByOffset }) => ({
+        name,
+        role,
+        port: port === "node" ? nodePort : port + (shiftedByOffset ? offset : 0),
+    }));
+}

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Starts one SP server in place of the image's init.sh (docker-sp v4.4.0.1,
+# dockerfiles/ubuntu/<profile>/init.sh). That script runs `cp -RL dir/*` under
+# `set -e`, so an empty or unreadable wso2-artifact-volume stops the container,
+# and it knows only one such tree.
+#
+# Usage: start.sh DIR...
+#   Copies the content of each DIR over the product home, in the order given
+#   (confs/ first, then the additional volumes in settings order: a later DIR
+#   wins), following symbolic links and skipping dot files as init.sh does,
+#   then starts the server of $WSO2_SERVER_PROFILE.
+# WSO2_SERVER_HOME comes from the image, WSO2_SERVER_PROFILE from the Deployment.
+set -eu
+
+home=${WSO2_SERVER_HOME:?the image sets WSO2_SERVER_HOME}
+profile=${WSO2_SERVER_PROFILE:?the Deployment sets WSO2_SERVER_PROFILE}
+if [ ! -d "$home" ]; then
+    echo "start: the product home $home does not exist" >&2
+    exit 1
+fi
+
+for dir in "$@"; do
+    if [ ! -d "$dir" ]; then
+        echo "start: $dir does not exist; nothing to copy from it"
+        continue
+    fi
+    if [ ! -r "$dir" ] || [ ! -x "$dir" ]; then
+        echo "start: cannot read $dir as uid $(id -u) gid $(id -g); on the NFS server give the export to 802:802 with mode 700" >&2
+        exit 1
+    fi
+    copied=0
+    for entry in "$dir"/*; do
+        if [ ! -e "$entry" ]; then
+            # The unexpanded pattern of an empty directory, or a link to nothing.
+            [ -L "$entry" ] && echo "start: $entry is a symbolic link to nothing; skipped" >&2
+            continue
+        fi
+        if ! cp -RL "$entry" "$home"/; then
+            echo "start: could not copy $entry over $home (see the error above)" >&2
+            exit 1
+        fi
+        copied=$((copied + 1))
+    done
+    if [ "$copied" -eq 0 ]; then
+        echo "start: $dir is empty; nothing to copy"
+    else
+        echo "start: copied $copied entries of $dir over $home"
+    fi
+done
+
+# The profile script runs the JVM as a child of further shells, which never pass
+# SIGTERM on: the container's preStop hook (stop.sh) stops the server instead.
+exec sh "$home/bin/$profile.sh"
