@@ -56,6 +56,8 @@ const servingScript = (clientPort: number) => `exec 3<>/dev/tcp/127.0.0.1/${clie
  * - a drain evicts at most one server at a time (PodDisruptionBudget), and the servers prefer
  *   different nodes, so one node failure takes at most one;
  * - the first start brings all three up at once (`Parallel`): none is ready before a quorum is.
+ *   The price: Kubernetes then checks only the servers an update has already replaced, so an update
+ *   started while a server is down can take a second one (`kubectl get pods` first).
  *
  * What does lose the state, a replacement of the StatefulSet (another namespace or a change of a
  * field Kubernetes cannot update) or another server list, changes `identity`, which Kafka carries
