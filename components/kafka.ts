@@ -33,8 +33,10 @@ export const zookeeperIdentityAnnotation = "wso2sp/zookeeper-ensemble";
  * with, and survives container restarts: a broker restarted against an ensemble that started
  * afresh refuses to start (InconsistentClusterIdException) for as long as its pod lives. So the
  * pod template carries the ensemble's identity, and a new ensemble replaces the pod, and with it
- * the data dir; the caller orders this after the ensemble is ready (dependsOn). A StatefulSet,
- * because two pods of broker id 1 must not overlap (see statefulSetSpec).
+ * the data dir; the caller orders this after the ensemble is ready (dependsOn). Any other change
+ * of the pod (image, memory) or a drain also gives the broker an empty data dir, which is safe:
+ * it takes the cluster id from the ensemble, which kept it. A StatefulSet, because two pods of
+ * broker id 1 must not overlap (see statefulSetSpec).
  */
 export class Kafka extends pulumi.ComponentResource {
     /** `host:port` for clients. */
