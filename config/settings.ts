@@ -3,7 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { configVolumeRoot, overlayMountPath, overlayRoot, podScriptsDir, productHome, siddhiFilesMountPath } from "./image";
+import { overlayMountPath, productHome, reservedMountRoots, siddhiFilesMountPath } from "./image";
 import { quantityBytes, spMinimumMemory } from "./memory";
 import { mysqlDataClaimName, siddhiFilesClaimName } from "./names";
 
@@ -229,7 +229,7 @@ function crossChecks(settings: ParsedSettings, secretValue: (key: SecretKey) => 
         }
         const mountPath = trimSlash(volume.mountPath ?? overlayMountPath(volume.name));
         const within = (root: string) => `${mountPath}/`.startsWith(`${root}/`) || `${root}/`.startsWith(`${mountPath}/`);
-        if (volume.mountPath !== undefined && (`${productHome}/`.startsWith(`${mountPath}/`) || [configVolumeRoot, overlayRoot, podScriptsDir].some(within))) {
+        if (volume.mountPath !== undefined && (`${productHome}/`.startsWith(`${mountPath}/`) || reservedMountRoots.some(within))) {
             problems.push({
                 path: ["additionalVolumes", index, "mountPath"],
                 message: "would hide the product home or the program's own mounts; leave it unset to overlay the product home, or mount elsewhere",
