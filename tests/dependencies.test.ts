@@ -21,6 +21,7 @@ import {
     Registered,
     registeredBeforeError,
     runFixture,
+    runProgram,
     setPath,
     StackConfig,
 } from "./harness";
@@ -1119,6 +1120,44 @@ describe("dependencies: what pulumi up does to them when a setting changes (fixt
             assert.deepEqual(plans(after, "StatefulSet", [zookeeperEnsemble]), { [zookeeperEnsemble]: "unchanged" });
         });
     });
+});
+
+describe("dependencies: the ensemble identity Kafka follows (ZooKeeperEnsemble alone, run twice)", () => {
+    const program = path.join(__dirname, "programs", "zookeeperEnsemble.ts");
+    const base = {
+        namespace: "wso2",
+        ensembleName: "zookeeper",
+        serviceNames: ["zoo1", "zoo2", "zoo3"],
+        ports: { client: 2181, follower: 2888, election: 3888 },
+        image: "zookeeper:3.8.4",
+    };
+    /** The harness reloads only the project's own modules, not this program. */
+    async function runEnsemble(args: typeof base): Promise<ProgramRun> {
+        delete require.cache[require.resolve(program)];
+        return runProgram({ args }, { programFile: program });
+    }
+    const servers = (run: ProgramRun) => {
+        const ensemble = objectsOfKind(run, "StatefulSet")[0];
+        return envVar(onlyContainer(ensemble), "ZOO_SERVERS").value;
+    };
+
+    // The namespace is left out on purpose: Kafka moves with it, so it is replaced anyway.
+    const cases: { change: string; args: typeof base; afresh: boolean }[] = [
+        { change: "an image bump", args: { ...base, image: "zookeeper:3.8.5" }, afresh: false },
+        { change: "another StatefulSet name", args: { ...base, ensembleName: "zk" }, afresh: true },
+        { change: "other server names", args: { ...base, serviceNames: ["zk1", "zk2", "zk3"] }, afresh: true },
+        { change: "other quorum ports", args: { ...base, ports: { ...base.ports, election: 3889 } }, afresh: true },
+    ];
+    for (const { change, args, afresh } of cases) {
+        it(`${afresh ? "changes" : "keeps"} it on ${change}: it changes exactly when Pulumi replaces the StatefulSet or the servers get another list`, async () => {
+            const initial = await runEnsemble(base);
+            const after = await runEnsemble(args);
+            const replaced = plan(initial, after, "kubernetes:apps/v1:StatefulSet", "zookeeper").startsWith("replace");
+            const startsAfresh = replaced || servers(initial) !== servers(after);
+            assert.equal(startsAfresh, afresh, `${change} ${afresh ? "does not start" : "starts"} the ensemble afresh`);
+            assert.equal(after.outputs.identity !== initial.outputs.identity, startsAfresh);
+        });
+    }
 });
 
 describe("dependencies: incomplete settings fail before anything is registered", () => {
