@@ -6,6 +6,7 @@ import * as random from "@pulumi/random";
 import { ConfsConfigMaps } from "./components/confsConfigMaps";
 import { Kafka } from "./components/kafka";
 import { MySql } from "./components/mysql";
+import { NetworkIsolation } from "./components/networkIsolation";
 import { NfsVolume } from "./components/nfsVolume";
 import { PodScripts } from "./components/podScripts";
 import { ClaimMount, SpNode } from "./components/spNode";
@@ -15,6 +16,7 @@ import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
+import { deploymentFlows } from "./kube/networkPolicies";
 import { keepOnDestroy } from "./kube/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
@@ -151,7 +153,23 @@ const confsConfigMaps = Object.fromEntries(
 
 const podScripts = new PodScripts("pod-scripts", { namespace: ns, directory: path.join(projectDir, "pod-scripts") });
 
-const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map((spec) => {
+const specs = spNodeSpecs(settings, endpoints, credentials.metadata.name);
+
+// Off for clusters whose network plugin ignores NetworkPolicy (README, "Network policies").
+if (settings.networkPolicies.enabled) {
+    new NetworkIsolation("network", {
+        namespace: ns,
+        flows: deploymentFlows({
+            nodes: specs,
+            endpoints,
+            inCluster: { database: settings.database.inCluster, kafka: settings.kafka.inCluster, zookeeper: settings.zookeeper.inCluster },
+            settings: settings.networkPolicies,
+            managerApiClients: [],
+        }),
+    });
+}
+
+const spNodes = specs.map((spec) => {
     const claimMounts: ClaimMount[] = [
         ...(spec.kind === "manager"
             ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: siddhiFilesMountPath, overlaysProductHome: false }]

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { appNames } from "../config/names";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
 import { configVolumeRoot, podScriptsDir, spUserId } from "../config/image";
 import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
@@ -71,7 +72,7 @@ export class SpNode extends pulumi.ComponentResource {
         super("wso2sp:sp:Node", name, {}, opts);
 
         const { spec } = args;
-        const { selector, labels } = workloadLabels("wso2sp", spec.name, spec.kind, args.image);
+        const { selector, labels } = workloadLabels(appNames.sp, spec.name, spec.kind, args.image);
 
         const scriptsMount = { name: podScriptsVolume, mountPath: podScriptsDir, readOnly: true };
         const waitFor = (dependency: Dependency): k8s.types.input.core.v1.Container => ({

@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { appNames } from "../config/names";
 import {
     containerSecurity,
     memory,
@@ -78,7 +79,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
 
         const { client, follower, election } = args.ports;
         const servers = args.serviceNames.map((host, index) => `server.${index + 1}=${host}:${follower}:${election};${client}`).join(" ");
-        const { selector, labels } = workloadLabels("zookeeper", args.ensembleName, "zookeeper", args.image);
+        const { selector, labels } = workloadLabels(appNames.zookeeper, args.ensembleName, "zookeeper", args.image);
         const servicePorts = [
             { name: "client", port: client, targetPort: client, protocol: "TCP" },
             { name: "follower", port: follower, targetPort: follower, protocol: "TCP" },

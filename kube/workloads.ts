@@ -10,13 +10,23 @@ type Container = k8s.types.input.core.v1.Container;
  * pinned by digest).
  */
 export function workloadLabels(name: string, instance: string, component: string, image: string) {
-    const selector: Record<string, string> = { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
+    const selector = workloadSelector(name, instance);
     const labels: Record<string, string> = { ...commonLabels, ...selector, "app.kubernetes.io/component": component };
     const tag = image.includes("@") ? undefined : /:([^:/]+)$/.exec(image)?.[1];
     if (tag !== undefined && labelValue.test(tag)) {
         labels["app.kubernetes.io/version"] = tag;
     }
     return { selector, labels };
+}
+
+/** The labels that select the pods of one workload: its controller's and its Service's selector. */
+export function workloadSelector(name: string, instance: string): Record<string, string> {
+    return { ...appSelector(name), "app.kubernetes.io/instance": instance };
+}
+
+/** The labels every pod of one application carries, whichever workload runs it. */
+export function appSelector(name: string): Record<string, string> {
+    return { "app.kubernetes.io/name": name };
 }
 
 const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ResourceValidationArgs } from "@pulumi/policy";
-import { policies } from "../policy/rules";
+import { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { policies, stackPolicies } from "../policy/rules";
 import { runFixture } from "./harness";
 
 /** Runs one policy against a resource given as a type token and plain inputs; returns the violation messages. */
@@ -33,6 +33,34 @@ async function violations(policyName: string, type: string, props: Record<string
     for (const validate of validations) {
         await validate(args, (message) => found.push(message));
     }
+    return found;
+}
+
+/** Runs one stack policy over resources given as type tokens and plain inputs; returns the violation messages. */
+async function stackViolations(policyName: string, resources: { type: string; props: Record<string, unknown>; name?: string }[]): Promise<string[]> {
+    const policy = stackPolicies.find((p) => p.name === policyName);
+    assert.ok(policy, `no stack policy named ${policyName}`);
+    const unused = (): never => {
+        throw new Error("not used by the wso2-sp policies");
+    };
+    const args: StackValidationArgs = {
+        resources: resources.map(({ type, props, name = "under-test" }) => ({
+            type,
+            props,
+            name,
+            urn: `urn:pulumi:test::wso2-sp::${type}::${name}`,
+            opts: {} as PolicyResource["opts"],
+            dependencies: [],
+            propertyDependencies: {},
+            isType: unused,
+            asType: unused,
+        })),
+        stackTags: new Map(),
+        getConfig: unused,
+        notApplicable: unused,
+    };
+    const found: string[] = [];
+    await policy.validateStack(args, (message) => found.push(message));
     return found;
 }
 
@@ -80,8 +108,9 @@ const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
 describe("policy pack wso2-sp", () => {
     it("makes every policy mandatory under a unique name", () => {
-        assert.deepEqual(policies.map((p) => p.enforcementLevel), policies.map(() => "mandatory"));
-        assert.equal(new Set(policies.map((p) => p.name)).size, policies.length);
+        const all = [...policies, ...stackPolicies];
+        assert.deepEqual(all.map((p) => p.enforcementLevel), all.map(() => "mandatory"));
+        assert.equal(new Set(all.map((p) => p.name)).size, all.length);
     });
 
     it("accepts a compliant WSO2 SP worker in every workload kind", async () => {
@@ -366,6 +395,46 @@ describe("pods-not-root", () => {
     });
 });
 
+describe("network-policy-coverage", () => {
+    const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+    const worker = {
+        type: DEPLOYMENT,
+        name: "worker",
+        props: { metadata: { name: "wso2sp-worker", namespace: "wso2" }, spec: { template: { metadata: { labels: { app: "sp", tier: "worker" } }, spec: podSpec([container()]) } } },
+    };
+    const networkPolicy = (spec: Record<string, unknown>, namespace = "wso2") => ({ type: NETWORK_POLICY, name: "policy", props: { metadata: { namespace }, spec } });
+    const check = (...resources: Parameters<typeof stackViolations>[1]) => stackViolations("network-policy-coverage", resources);
+
+    it("rejects a workload whose pods no NetworkPolicy selects, naming both directions", async () => {
+        const found = await check(worker, networkPolicy({ podSelector: { matchLabels: { app: "mysql" } }, policyTypes: ["Ingress", "Egress"] }));
+        assert.equal(found.length, 1);
+        assert.match(found[0], /Deployment worker: no NetworkPolicy of its namespace selects its pods for Ingress and Egress/);
+    });
+
+    it("rejects a workload isolated for ingress only (the default policyTypes of a policy without egress rules)", async () => {
+        const found = await check(worker, networkPolicy({ podSelector: { matchLabels: { app: "sp" } }, ingress: [] }));
+        assert.equal(found.length, 1);
+        assert.match(found[0], /for Egress;/);
+    });
+
+    it("rejects a workload whose only selecting policy lives in another namespace", async () => {
+        const found = await check(worker, networkPolicy({ podSelector: {}, policyTypes: ["Ingress", "Egress"] }, "other"));
+        assert.match(found[0], /Ingress and Egress/);
+    });
+
+    it("accepts a workload under a namespace-wide default deny, or under policies matching its labels by expression", async () => {
+        assert.deepEqual(await check(worker, networkPolicy({ podSelector: {}, policyTypes: ["Ingress", "Egress"] })), []);
+        assert.deepEqual(
+            await check(
+                worker,
+                networkPolicy({ podSelector: { matchExpressions: [{ key: "tier", operator: "In", values: ["worker", "receiver"] }] }, ingress: [{}] }),
+                networkPolicy({ podSelector: { matchLabels: { app: "sp" } }, egress: [{}] }),
+            ),
+            [],
+        );
+    });
+});
+
 describe("the program's own objects", () => {
     for (const stack of ["in-cluster", "external"]) {
         it(`${stack}: every object the program registers passes every policy of the pack`, async () => {
@@ -376,6 +445,11 @@ describe("the program's own objects", () => {
                     const messages = await violations(policy.name, resource.type, resource.inputs);
                     found.push(...messages.map((message) => `${resource.type} ${resource.name}: ${policy.name}: ${message}`));
                 }
+            }
+            const kubernetesResources = run.resources.filter((registered) => registered.type.startsWith("kubernetes:"));
+            for (const policy of stackPolicies) {
+                const messages = await stackViolations(policy.name, kubernetesResources.map(({ type, name, inputs }) => ({ type, name, props: inputs })));
+                found.push(...messages.map((message) => `${policy.name}: ${message}`));
             }
             assert.deepEqual(found, []);
         });
