@@ -1073,6 +1073,7 @@ describe("dependencies: what pulumi up does to them when a setting changes (fixt
             after = await runFixture("in-cluster", (config) => {
                 setPath(config, "zookeeper.inCluster", false);
                 setPath(config, "zookeeper.connect", "zk-a.example.com:2181,zk-b.example.com:2181,zk-c.example.com:2181");
+                setPath(config, "networkPolicies.externalCidrs.zookeeper", ["10.20.3.0/24"]);
             });
         });
 
