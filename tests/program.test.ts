@@ -171,7 +171,7 @@ describe("the in-cluster fixture stack", () => {
     });
 
     it("uses only API versions a current cluster serves", () => {
-        const served = new Set(["v1", "apps/v1", "networking.k8s.io/v1", "policy/v1"]);
+        const served = new Set(["v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "policy/v1"]);
         for (const object of run.objects) {
             assert.ok(served.has(object.apiVersion), `${object.kind} ${object.metadata?.name} uses ${object.apiVersion}`);
         }
