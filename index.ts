@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,6 +10,7 @@ import { MySql } from "./components/mysql";
 import { NetworkIsolation } from "./components/networkIsolation";
 import { NfsVolume } from "./components/nfsVolume";
 import { PodScripts } from "./components/podScripts";
+import { SiddhiApps } from "./components/siddhiApps";
 import { ClaimMount, SpNode } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
 import { confNodes, readConfTree } from "./config/confs";
@@ -16,12 +18,14 @@ import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
+import { deploymentDigest, minResourceCount, readSiddhiApps, siddhiAppsJobPods, syncScriptPath } from "./config/siddhiApps";
 import { deploymentFlows } from "./kube/networkPolicies";
 import { keepOnDestroy } from "./kube/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
 const settings = loadSettings();
 const confTree = readConfTree(path.resolve(projectDir, settings.confsDir));
+const siddhiApps = readSiddhiApps(path.resolve(projectDir, settings.siddhiAppsDir));
 
 const labels = names.commonLabels;
 // Deleting the namespace would delete the claims with it, so it is kept like them.
@@ -116,6 +120,7 @@ const mysql = settings.database.inCluster
 const zookeeper = settings.zookeeper.inCluster
     ? new ZooKeeperEnsemble("zookeeper", {
           namespace: ns,
+          ensembleName: names.zookeeperEnsembleName,
           serviceNames: names.zookeeperServiceNames,
           ports: names.zookeeperPorts,
           image: settings.zookeeper.image,
@@ -123,7 +128,19 @@ const zookeeper = settings.zookeeper.inCluster
     : undefined;
 const zookeeperConnect = zookeeper?.connect ?? settings.zookeeper.connect;
 const kafka = settings.kafka.inCluster
-    ? new Kafka("kafka", { namespace: ns, serviceName: names.kafkaServiceName, port: names.kafkaPort, zookeeperConnect, image: settings.kafka.image })
+    ? new Kafka(
+          "kafka",
+          {
+              namespace: ns,
+              serviceName: names.kafkaServiceName,
+              port: names.kafkaPort,
+              zookeeperConnect,
+              zookeeperIdentity: zookeeper?.identity ?? settings.zookeeper.connect,
+              image: settings.kafka.image,
+          },
+          // A broker started afresh must register with the ensemble it will keep: the new one.
+          { dependsOn: zookeeper ? [zookeeper] : [] },
+      )
     : undefined;
 
 const endpoints: Endpoints = {
@@ -141,6 +158,7 @@ const confsConfigMaps = Object.fromEntries(
 const podScripts = new PodScripts("pod-scripts", { namespace: ns, directory: path.join(projectDir, "pod-scripts") });
 
 const specs = spNodeSpecs(settings, endpoints, credentials.metadata.name);
+const image = (imageName: string) => `${registry}/${imageName}:${settings.imageTag}`;
 
 // Off for clusters whose network plugin ignores NetworkPolicy (README, "Network policies").
 if (settings.networkPolicies.enabled) {
@@ -151,7 +169,7 @@ if (settings.networkPolicies.enabled) {
             endpoints,
             inCluster: { database: settings.database.inCluster, kafka: settings.kafka.inCluster, zookeeper: settings.zookeeper.inCluster },
             settings: settings.networkPolicies,
-            managerApiClients: [],
+            managerApiClients: [siddhiAppsJobPods],
         }),
     });
 }
@@ -173,7 +191,7 @@ const spNodes = specs.map((spec) => {
     return new SpNode(spec.name, {
         namespace: ns,
         spec,
-        image: `${registry}/${spec.imageName}:${settings.imageTag}`,
+        image: image(spec.imageName),
         memory: settings.memory[spec.kind],
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: pullSecret?.metadata.name,
@@ -185,8 +203,29 @@ const spNodes = specs.map((spec) => {
     });
 });
 
+// Runs once managers and workers are ready, and again whenever the apps or those nodes change.
+const appsJob = new SiddhiApps(
+    "siddhi-apps",
+    {
+        namespace: ns,
+        apps: siddhiApps,
+        script: fs.readFileSync(syncScriptPath, "utf8"),
+        image: image(specs.find((spec) => spec.kind === "manager")!.imageName),
+        serviceAccountName: serviceAccount.metadata.name,
+        imagePullSecretName: pullSecret?.metadata.name,
+        credentialsSecretName: credentials.metadata.name,
+        managerUrls: specs.filter((spec) => spec.kind === "manager").map((spec) => `https://${spec.name}:${spec.nodePort}`),
+        minWorkers: minResourceCount(confTree.manager),
+        deploymentDigest: deploymentDigest(settings.workers, confTree),
+    },
+    { dependsOn: spNodes.filter((_, index) => specs[index].kind !== "dashboard") },
+);
+
 const hosts = settings.ingress.hosts;
 export const namespace = ns;
+/** The apps of the Siddhi apps folder, once the managers run them, and the smoke check that followed. */
+export const siddhiAppsDeployed = appsJob.deployedApps;
+export const smokeCheck = appsJob.smokeCheck;
 export const managerUrls = [hosts.manager1, hosts.manager2].filter((host) => host !== "").map((host) => `https://${host}`);
 export const dashboardUrl = hosts.dashboard === "" ? undefined : `https://${hosts.dashboard}/monitoring`;
 /** The `/etc/hosts` line for clients when the ingress hosts are not in DNS. */
