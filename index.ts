@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ConfsConfigMaps } from "./components/confsConfigMaps";
@@ -29,10 +29,10 @@ const siddhiApps = readSiddhiApps(path.resolve(projectDir, settings.siddhiAppsDi
 
 const labels = names.commonLabels;
 // Deleting the namespace would delete the claims with it, so it is kept like them.
-const ns = new k8s.core.v1.Namespace("namespace", { metadata: { name: settings.namespace, labels } }, keepOnDestroy(settings.volumeProtection))
+const ns = new corev1.Namespace("namespace", { metadata: { name: settings.namespace, labels } }, keepOnDestroy(settings.volumeProtection))
     .metadata.name;
 
-const serviceAccount = new k8s.core.v1.ServiceAccount("service-account", {
+const serviceAccount = new corev1.ServiceAccount("service-account", {
     metadata: { name: names.serviceAccountName, namespace: ns, labels },
     // SP never calls the Kubernetes API.
     automountServiceAccountToken: false,
@@ -44,7 +44,7 @@ const databaseUserPassword = settings.secrets.databasePassword ?? generated("dat
 const spAdminPassword = settings.secrets.adminPassword ?? generated("admin-password");
 const rootPassword = settings.database.inCluster ? (settings.secrets.mysqlRootPassword ?? generated("mysql-root-password")) : undefined;
 
-const credentials = new k8s.core.v1.Secret("credentials", {
+const credentials = new corev1.Secret("credentials", {
     metadata: { name: names.credentialsSecretName, namespace: ns, labels },
     type: "Opaque",
     stringData: {
@@ -64,7 +64,7 @@ const credentialsDigest = pulumi
 
 const subscriptionPassword = settings.secrets.subscriptionPassword;
 const pullSecret = subscriptionPassword
-    ? new k8s.core.v1.Secret("pull-secret", {
+    ? new corev1.Secret("pull-secret", {
           metadata: { name: names.pullSecretName, namespace: ns, labels },
           type: "kubernetes.io/dockerconfigjson",
           stringData: {
@@ -120,6 +120,7 @@ const mysql = settings.database.inCluster
 const zookeeper = settings.zookeeper.inCluster
     ? new ZooKeeperEnsemble("zookeeper", {
           namespace: ns,
+          ensembleName: names.zookeeperEnsembleName,
           serviceNames: names.zookeeperServiceNames,
           ports: names.zookeeperPorts,
           image: settings.zookeeper.image,
@@ -127,7 +128,19 @@ const zookeeper = settings.zookeeper.inCluster
     : undefined;
 const zookeeperConnect = zookeeper?.connect ?? settings.zookeeper.connect;
 const kafka = settings.kafka.inCluster
-    ? new Kafka("kafka", { namespace: ns, serviceName: names.kafkaServiceName, port: names.kafkaPort, zookeeperConnect, image: settings.kafka.image })
+    ? new Kafka(
+          "kafka",
+          {
+              namespace: ns,
+              serviceName: names.kafkaServiceName,
+              port: names.kafkaPort,
+              zookeeperConnect,
+              zookeeperIdentity: zookeeper?.identity ?? settings.zookeeper.connect,
+              image: settings.kafka.image,
+          },
+          // A broker started afresh must register with the ensemble it will keep: the new one.
+          { dependsOn: zookeeper ? [zookeeper] : [] },
+      )
     : undefined;
 
 const endpoints: Endpoints = {

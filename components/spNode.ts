@@ -1,4 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
@@ -75,7 +78,7 @@ export class SpNode extends pulumi.ComponentResource {
         const { selector, labels } = workloadLabels(appNames.sp, spec.name, spec.kind, args.image);
 
         const scriptsMount = { name: podScriptsVolume, mountPath: podScriptsDir, readOnly: true };
-        const waitFor = (dependency: Dependency): k8s.types.input.core.v1.Container => ({
+        const waitFor = (dependency: Dependency): inputs.core.v1.Container => ({
             name: `wait-for-${dependency.name}`,
             image: args.image,
             command: ["sh", script("wait-for.sh")],
@@ -90,7 +93,7 @@ export class SpNode extends pulumi.ComponentResource {
         // confs/ first, then the overlay volumes in settings order: a later one wins.
         const overlays = [configVolumeRoot, ...args.claimMounts.filter((mount) => mount.overlaysProductHome).map((mount) => mount.mountPath)];
 
-        new k8s.apps.v1.Deployment(
+        new appsv1.Deployment(
             name,
             {
                 metadata: { name: spec.name, namespace: args.namespace, labels },
@@ -136,7 +139,7 @@ export class SpNode extends pulumi.ComponentResource {
             { parent: this, customTimeouts: rolloutTimeouts },
         );
 
-        const service = new k8s.core.v1.Service(
+        const service = new corev1.Service(
             name,
             {
                 metadata: { name: spec.name, namespace: args.namespace, labels },
@@ -151,7 +154,7 @@ export class SpNode extends pulumi.ComponentResource {
         this.serviceName = service.metadata.name;
 
         if (spec.ingressHost !== "") {
-            const ingress = new k8s.networking.v1.Ingress(
+            const ingress = new networkingv1.Ingress(
                 name,
                 {
                     metadata: {

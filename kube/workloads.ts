@@ -1,8 +1,8 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import type * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../config/names";
 
-type Container = k8s.types.input.core.v1.Container;
+type Container = inputs.core.v1.Container;
 
 /**
  * Labels of one workload; `selector` is the immutable subset its Deployment and Service select on.
@@ -32,15 +32,15 @@ export function appSelector(name: string): Record<string, string> {
 const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** Pod-level security shared by every pod: a fixed non-root user, its group owning mounted volumes. */
-export function podSecurity(uid: number): k8s.types.input.core.v1.PodSecurityContext {
+export function podSecurity(uid: number): inputs.core.v1.PodSecurityContext {
     return { runAsUser: uid, runAsGroup: uid, fsGroup: uid, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
 }
 
 /** Container-level security shared by every container. */
-export const containerSecurity: k8s.types.input.core.v1.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+export const containerSecurity: inputs.core.v1.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
 
 /** Memory request equal to the limit, so a pod is never killed for using what it asked for. */
-export function memory(quantity: string): k8s.types.input.core.v1.ResourceRequirements {
+export function memory(quantity: string): inputs.core.v1.ResourceRequirements {
     return { requests: { memory: quantity }, limits: { memory: quantity } };
 }
 
@@ -66,15 +66,74 @@ export function deploymentSpec(args: {
     labels: Record<string, string>;
     /** Pod annotations; a changed value rolls the pods. */
     podAnnotations?: Record<string, pulumi.Input<string>>;
-    pod: k8s.types.input.core.v1.PodSpec;
-}): k8s.types.input.apps.v1.DeploymentSpec {
+    pod: inputs.core.v1.PodSpec;
+}): inputs.apps.v1.DeploymentSpec {
     return {
         replicas: args.replicas,
         strategy: args.singleton ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         selector: { matchLabels: args.selector },
-        template: {
-            metadata: { labels: args.labels, annotations: args.podAnnotations },
-            spec: { automountServiceAccountToken: false, enableServiceLinks: false, ...args.pod },
+        template: podTemplate(args),
+    };
+}
+
+/** The pod defaults every workload shares (see deploymentSpec). */
+function podTemplate(args: {
+    labels: Record<string, string>;
+    podAnnotations?: Record<string, pulumi.Input<string>>;
+    pod: inputs.core.v1.PodSpec;
+}): inputs.core.v1.PodTemplateSpec {
+    return {
+        metadata: { labels: args.labels, annotations: args.podAnnotations },
+        spec: { automountServiceAccountToken: false, enableServiceLinks: false, ...args.pod },
+    };
+}
+
+/**
+ * A StatefulSet spec, for the workloads whose pods must never overlap: the controller creates a
+ * pod of an identity (`<name>-<ordinal>`) only once the previous pod of that identity is gone,
+ * also when a drain evicts it, where a Deployment would start the replacement at once. Updates roll
+ * one pod at a time, highest ordinal first, each only after the one before is ready again.
+ * `parallelStart` starts (and scales) all pods at once, for an ensemble whose pods become ready
+ * only together; it does not change how updates roll.
+ */
+export function statefulSetSpec(args: {
+    replicas: number;
+    /** The Service that governs the set: a headless one gives each pod `<pod>.<service>` in DNS. */
+    serviceName: string;
+    parallelStart: boolean;
+    selector: Record<string, string>;
+    labels: Record<string, string>;
+    /** Pod annotations; a changed value rolls the pods. */
+    podAnnotations?: Record<string, pulumi.Input<string>>;
+    pod: inputs.core.v1.PodSpec;
+}): inputs.apps.v1.StatefulSetSpec {
+    return {
+        replicas: args.replicas,
+        serviceName: args.serviceName,
+        podManagementPolicy: args.parallelStart ? "Parallel" : "OrderedReady",
+        updateStrategy: { type: "RollingUpdate" },
+        selector: { matchLabels: args.selector },
+        template: podTemplate(args),
+    };
+}
+
+/**
+ * Fields of a StatefulSet that Kubernetes cannot change in place: changing any of them (or the
+ * name or namespace) makes Pulumi replace the set, and every pod with it at once.
+ * pulumi-kubernetes lists the same ones (provider/pkg/provider/diff.go, `statefulSet`).
+ */
+export function statefulSetIdentity(name: string, spec: inputs.apps.v1.StatefulSetSpec) {
+    const { serviceName, podManagementPolicy, selector, volumeClaimTemplates, revisionHistoryLimit } = spec;
+    return { name, serviceName, podManagementPolicy, selector, volumeClaimTemplates, revisionHistoryLimit };
+}
+
+/** Pod placement that prefers a node of its own for each pod of a workload, never insisting on it. */
+export function preferSpreadOverNodes(selector: Record<string, string>): inputs.core.v1.Affinity {
+    return {
+        podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } } },
+            ],
         },
     };
 }
