@@ -591,6 +591,10 @@ function crossChecks(settings: ValidPart, given: Record<string, unknown>, declar
     if (zookeeper?.inCluster === true && changed("zookeeper", "connect")) {
         unused(["zookeeper", "connect"], "zookeeper.inCluster is true");
     }
+    if (zookeeper?.inCluster === true && zookeeper.image !== undefined) {
+        const why = zookeeperImageProblem(zookeeper.image);
+        if (why) problems.push({ path: ["zookeeper", "image"], message: why, fix: setCommand(["zookeeper", "image"], "zookeeper:3.8.4") });
+    }
     if (zookeeper?.inCluster === false) {
         if (changed("zookeeper", "image")) unused(["zookeeper", "image"], "zookeeper.inCluster is false");
         if (zookeeper.connect === "") {
@@ -654,6 +658,22 @@ function kafkaImageProblem(image: string): string | undefined {
     const major = tag === undefined ? undefined : Number(/^v?(\d+)/.exec(tag)?.[1]);
     if (major !== undefined && major >= 8) {
         return "is Confluent 8 or later (Kafka 4), which has no ZooKeeper mode; SP's Kafka 0.10 client creates topics through ZooKeeper: use 7.x";
+    }
+    return undefined;
+}
+
+/**
+ * The in-cluster ensemble is configured the way the official `zookeeper` image reads it
+ * (ZOO_SERVERS in the 3.5 form with `;<client port>`, ZOO_CFG_EXTRA; components/zookeeperEnsemble.ts).
+ */
+function zookeeperImageProblem(image: string): string | undefined {
+    const match = imagePattern.exec(image);
+    if (!/(^|\/)zookeeper$/.test(match?.groups?.repository ?? "")) {
+        return "must be an image of the official zookeeper kind (repository …/zookeeper, 3.5 or newer): the in-cluster ensemble is configured through its ZOO_* environment";
+    }
+    const version = /^(\d+)\.(\d+)/.exec(match?.groups?.tag ?? "");
+    if (version !== null && (Number(version[1]) < 3 || (Number(version[1]) === 3 && Number(version[2]) < 5))) {
+        return "is older than ZooKeeper 3.5, whose server list format (ZOO_SERVERS with ;<client port>) the in-cluster ensemble uses";
     }
     return undefined;
 }
