@@ -6,8 +6,8 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import { policies } from "../policy/rules";
-import { violations } from "./policy.test";
-import { modelProblems } from "./schema.test";
+import { violations } from "./policyCheck";
+import { modelProblems } from "./kubernetesSchema";
 import { registeredBeforeError, runProgram, setPath, StackConfig } from "./harness";
 
 const nodeKinds = ["manager", "worker", "receiver", "dashboard"] as const;
