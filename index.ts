@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { createHmac } from "crypto";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,14 +8,17 @@ import { Kafka } from "./components/kafka";
 import { MySql } from "./components/mysql";
 import { NfsVolume } from "./components/nfsVolume";
 import { PodScripts } from "./components/podScripts";
-import { ClaimMount, SpNode } from "./components/spNode";
+import { ClaimMount, SpNode, spAppName } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
-import { confNodes, readConfTree } from "./config/confs";
+import { confNodes, minResourceCount, readConfTree } from "./config/confs";
 import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
-import { Endpoints, spNodeSpecs } from "./config/nodes";
+import { Endpoints, SpNodeSpec, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
-import { keepOnDestroy } from "./kube/workloads";
+import { disruptionBudget } from "./kube/disruption";
+import { apartFrom, spreadOverNodes } from "./kube/placement";
+import { podSecurityAdmission } from "./kube/admission";
+import { componentSelector, instanceSelector, keepOnDestroy } from "./kube/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
 const settings = loadSettings();
@@ -23,8 +26,12 @@ const confTree = readConfTree(path.resolve(projectDir, settings.confsDir));
 
 const labels = names.commonLabels;
 // Deleting the namespace would delete the claims with it, so it is kept like them.
-const ns = new k8s.core.v1.Namespace("namespace", { metadata: { name: settings.namespace, labels } }, keepOnDestroy(settings.volumeProtection))
-    .metadata.name;
+// Every pod here meets the "restricted" Pod Security Standard, so admission enforces it.
+const ns = new k8s.core.v1.Namespace(
+    "namespace",
+    { metadata: { name: settings.namespace, labels: { ...labels, ...podSecurityAdmission } } },
+    keepOnDestroy(settings.volumeProtection),
+).metadata.name;
 
 const serviceAccount = new k8s.core.v1.ServiceAccount("service-account", {
     metadata: { name: names.serviceAccountName, namespace: ns, labels },
@@ -45,16 +52,27 @@ const credentials = new k8s.core.v1.Secret("credentials", {
         [names.credentialKeys.databasePassword]: databaseUserPassword,
         [names.credentialKeys.adminPassword]: spAdminPassword,
         [names.credentialKeys.adminPasswordBase64]: spAdminPassword.apply((password) => Buffer.from(password).toString("base64")),
-        [names.credentialKeys.keystorePassword]: names.imageBuiltInPassword,
+        [names.credentialKeys.keystorePassword]: settings.secrets.keystorePassword ?? names.imageBuiltInPassword,
+        [names.credentialKeys.truststorePassword]: names.imageBuiltInPassword,
         [names.credentialKeys.embeddedDbPassword]: names.imageBuiltInPassword,
         ...(rootPassword ? { [names.credentialKeys.mysqlRootPassword]: rootPassword } : {}),
     },
 });
 
-// Kept secret: a digest of a weak password given in the settings could be reversed.
+// The pods' annotation is readable with the `view` role: an HMAC under a random key kept in the
+// stack's (encrypted) state lets nobody test password guesses against it.
+const digestKey = new random.RandomPassword("credentials-digest-key", { length: 64, special: false }).result;
 const credentialsDigest = pulumi
-    .all([databaseUserPassword, spAdminPassword])
-    .apply((passwords) => createHash("sha256").update(JSON.stringify(passwords)).digest("hex").slice(0, 16));
+    .all([digestKey, databaseUserPassword, spAdminPassword, settings.secrets.keystorePassword ?? ""])
+    .apply(([key, ...passwords]) => createHmac("sha256", key).update(JSON.stringify(passwords)).digest("hex").slice(0, 16));
+
+if (settings.tls.secretName === "") {
+    void pulumi.log.warn(
+        "Every SP listener serves the product's default keystore (wso2carbon.jks), whose private key and password come with every SP " +
+            "download: anyone can impersonate these nodes. Bring your own (README, TLS): pulumi config set --path tls.secretName <secret> " +
+            "&& pulumi config set --secret keystorePassword <password>",
+    );
+}
 
 const subscriptionPassword = settings.secrets.subscriptionPassword;
 const pullSecret = subscriptionPassword
@@ -138,7 +156,21 @@ const confsConfigMaps = Object.fromEntries(
 
 const podScripts = new PodScripts("pod-scripts", { namespace: ns, directory: path.join(projectDir, "pod-scripts") });
 
-const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map((spec) => {
+const managers = componentSelector(spAppName, "manager");
+/** Scheduling per node kind: the managers apart from each other, the workers spread over nodes. */
+const scheduling = (spec: SpNodeSpec) =>
+    spec.kind === "manager"
+        ? { affinity: apartFrom(managers, settings.placement) }
+        : spec.kind === "worker"
+          ? { topologySpreadConstraints: spreadOverNodes(instanceSelector(spAppName, spec.name), settings.placement) }
+          : {};
+// A change to both managers (a confs/manager file, the image, a password) updates manager-2 only once
+// manager-1's update has finished: the provider's Deployment await (pulumi-kubernetes
+// provider/pkg/await/deployment.go) ends an update only when the new ReplicaSet is Available and
+// all its pods are ready, so one manager serves throughout. A failed manager-1 stops the update there.
+let previousManager: SpNode | undefined;
+const specs = spNodeSpecs(settings, endpoints, credentials.metadata.name);
+const spNodes = specs.map((spec) => {
     const claimMounts: ClaimMount[] = [
         ...(spec.kind === "manager"
             ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: siddhiFilesMountPath, overlaysProductHome: false }]
@@ -152,31 +184,54 @@ const spNodes = spNodeSpecs(settings, endpoints, credentials.metadata.name).map(
                 overlaysProductHome: volume.mountPath === undefined,
             })),
     ];
-    return new SpNode(spec.name, {
+    const node = new SpNode(spec.name, {
         namespace: ns,
         spec,
         image: `${registry}/${spec.imageName}:${settings.imageTag}`,
         memory: settings.memory[spec.kind],
+        cpu: settings.cpu[spec.kind],
+        scheduling: scheduling(spec),
+        rolloutAfter: spec.kind === "manager" ? previousManager?.deployment : undefined,
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: pullSecret?.metadata.name,
         podScriptsConfigMapName: podScripts.configMapName,
         configMounts: confsConfigMaps[spec.confs].mounts,
         claimMounts,
-        ingress: settings.ingress,
+        ingress: { ...settings.ingress, sourceRanges: settings.exposure.sourceRanges },
+        tls: settings.tls.secretName === "" ? undefined : { secretName: settings.tls.secretName },
         credentialsDigest,
     });
+    if (spec.kind === "manager") {
+        previousManager = node;
+    }
+    return node;
 });
 
-const hosts = settings.ingress.hosts;
+// Drains and evictions keep one manager of the pair, and enough workers for the managers to keep
+// their Siddhi apps deployed (minResourceCount in confs/manager; at least one when it is unset).
+disruptionBudget("managers-budget", { namespace: ns, name: "wso2sp-managers", labels, selector: managers, minAvailable: 1 });
+disruptionBudget("workers-budget", {
+    namespace: ns,
+    name: names.nodeServiceNames.worker,
+    labels,
+    selector: instanceSelector(spAppName, names.nodeServiceNames.worker),
+    minAvailable: minResourceCount(confTree) ?? 1,
+});
+if (zookeeper) {
+    // The ensemble of three keeps its quorum (two) through a drain.
+    disruptionBudget("zookeeper-budget", { namespace: ns, name: "zookeeper", labels, selector: componentSelector("zookeeper", "zookeeper"), minAvailable: 2 });
+}
+
+/** The published ingress hosts of one node kind. */
+const ingressHosts = (kind?: SpNodeSpec["kind"]) => specs.filter((spec) => spec.ingressHost !== "" && (kind === undefined || spec.kind === kind)).map((spec) => spec.ingressHost);
 export const namespace = ns;
-export const managerUrls = [hosts.manager1, hosts.manager2].filter((host) => host !== "").map((host) => `https://${host}`);
-export const dashboardUrl = hosts.dashboard === "" ? undefined : `https://${hosts.dashboard}/monitoring`;
+export const managerUrls = ingressHosts("manager").map((host) => `https://${host}`);
+export const dashboardUrl = ingressHosts("dashboard").map((host) => `https://${host}/monitoring`)[0];
 /** The `/etc/hosts` line for clients when the ingress hosts are not in DNS. */
 export const etcHostsLine = pulumi
     .all(spNodes.map((node) => node.ingressAddress).filter((address) => address !== undefined))
     .apply((addresses) => {
-        const ingressHosts = [hosts.manager1, hosts.manager2, hosts.dashboard].filter((host) => host !== "");
-        return `${addresses.find((address) => address) ?? "<ingress-controller-address>"} ${ingressHosts.join(" ")}`;
+        return `${addresses.find((address) => address) ?? "<ingress-controller-address>"} ${ingressHosts().join(" ")}`;
     });
 export const claimNames = {
     siddhiFiles: siddhiFiles.claimName,

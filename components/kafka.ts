@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
+import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 
 export interface KafkaArgs {
     /** Namespace of every object. */
@@ -59,7 +59,7 @@ export class Kafka extends pulumi.ComponentResource {
                                     { name: "KAFKA_HEAP_OPTS", value: "-Xms512m -Xmx512m" },
                                 ],
                                 ports: [{ containerPort: args.port, protocol: "TCP" }],
-                                resources: memory("1Gi"),
+                                resources: resources("1Gi", "250m"),
                                 ...tcpProbes(args.port, 300),
                                 securityContext: containerSecurity,
                                 volumeMounts: [{ name: "data", mountPath: "/var/lib/kafka/data" }],

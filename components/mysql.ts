@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { databaseNames, mysqlDataClaimName } from "../config/names";
-import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
+import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 import { NfsVolume } from "./nfsVolume";
 
 export interface MySqlArgs {
@@ -98,7 +98,7 @@ export class MySql extends pulumi.ComponentResource {
                                     { name: "MYSQL_PASSWORD", valueFrom: secret(args.credentials.userPasswordKey) },
                                 ],
                                 ports: [{ containerPort: args.port, protocol: "TCP" }],
-                                resources: memory("1Gi"),
+                                resources: resources("1Gi", "250m"),
                                 ...tcpProbes(args.port, 300),
                                 securityContext: containerSecurity,
                                 volumeMounts: [

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
+import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 
 export interface ZooKeeperEnsembleArgs {
     /** Namespace of every object. */
@@ -54,7 +54,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                                         { name: "ZK_SERVER_HEAP", value: "256" },
                                     ],
                                     ports: [client, follower, election].map((containerPort) => ({ containerPort, protocol: "TCP" })),
-                                    resources: memory("512Mi"),
+                                    resources: resources("512Mi", "100m"),
                                     ...tcpProbes(client, 120),
                                     securityContext: containerSecurity,
                                     volumeMounts: [

@@ -45,7 +45,10 @@ export const credentialKeys = {
     adminPassword: "admin-password",
     /** The SP local user store keeps passwords base64-encoded. */
     adminPasswordBase64: "admin-password-base64",
+    /** The listeners' keystore: the stack's keystorePassword, or the image's built-in one. */
     keystorePassword: "keystore-password",
+    /** The JVM-wide client-truststore.jks, always locked with the image's password (carbon.sh fixes it). */
+    truststorePassword: "truststore-password",
     embeddedDbPassword: "embedded-db-password",
 } as const;
 

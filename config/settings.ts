@@ -3,7 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { configVolumeRoot, overlayMountPath, overlayRoot, podScriptsDir, productHome, siddhiFilesMountPath } from "./image";
+import { configVolumeRoot, overlayMountPath, overlayRoot, podScriptsDir, productHome, siddhiFilesMountPath, tlsDir } from "./image";
 import { mysqlDataClaimName, siddhiFilesClaimName } from "./names";
 
 /** The project directory: Pulumi.yaml, the default `confs/`. */
@@ -16,7 +16,7 @@ export type NodeKind = (typeof nodeKinds)[number];
  * Secret settings. They are not declared in Pulumi.yaml (a declared key without a default is
  * required in every stack), so they are listed here for the unknown-key check.
  */
-const secretKeys = ["subscriptionPassword", "databasePassword", "mysqlRootPassword", "adminPassword"] as const;
+const secretKeys = ["subscriptionPassword", "databasePassword", "mysqlRootPassword", "adminPassword", "keystorePassword"] as const;
 type SecretKey = (typeof secretKeys)[number];
 
 const host = z.union([z.ipv4(), z.ipv6(), z.hostname()], {
@@ -49,6 +49,12 @@ const ingressHost = z
     .refine((value) => value === "" || (value.length <= 253 && dnsSubdomain.test(value) && !z.ipv4().safeParse(value).success), {
         error: "must be a lower-case DNS name (no IP address, no trailing dot), or empty to disable",
     });
+
+const cpuQuantity = z.string().regex(/^(\d+(\.\d+)?|\d+m)$/, { error: "must be a CPU quantity such as 500m or 1" });
+const dnsSubdomainName = z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "must be a Kubernetes object name" });
 
 const schema = z
     .object({
@@ -103,6 +109,14 @@ const schema = z
         }),
         kafka: z.strictObject({ inCluster: z.boolean(), bootstrapServers: z.union([z.literal(""), hostPortList]), image: imageRef }),
         zookeeper: z.strictObject({ inCluster: z.boolean(), connect: z.union([z.literal(""), hostPortList]), image: imageRef }),
+        // Production hardening (issue 9): placement, CPU requests, exposure, own TLS material.
+        placement: z.enum(["required", "preferred"], { error: "must be required or preferred" }),
+        cpu: z.strictObject({ manager: cpuQuantity, worker: cpuQuantity, receiver: cpuQuantity, dashboard: cpuQuantity }),
+        exposure: z.strictObject({
+            sourceRanges: z.array(z.union([z.cidrv4(), z.cidrv6()], { error: "must be a CIDR such as 203.0.113.0/24" })),
+            managers: z.boolean(),
+        }),
+        tls: z.strictObject({ secretName: z.union([z.literal(""), dnsSubdomainName]) }),
     })
     .strict();
 
@@ -134,6 +148,14 @@ const fixExamples: Record<string, string> = {
     "ingress.hosts.dashboard": "pulumi config set --path ingress.hosts.dashboard sp-dashboard.example.com",
     adminPassword: "pulumi config set --secret adminPassword <password>",
     mysqlRootPassword: "pulumi config set --secret mysqlRootPassword <password>",
+    placement: "pulumi config set placement preferred",
+    "cpu.manager": "pulumi config set --path cpu.manager 500m",
+    "cpu.worker": "pulumi config set --path cpu.worker 1",
+    "cpu.receiver": "pulumi config set --path cpu.receiver 500m",
+    "cpu.dashboard": "pulumi config set --path cpu.dashboard 250m",
+    "exposure.sourceRanges": "pulumi config set --path 'exposure.sourceRanges[I]' 203.0.113.0/24",
+    "tls.secretName": "pulumi config set --path tls.secretName wso2sp-keystores",
+    keystorePassword: "pulumi config set --secret keystorePassword <password>",
 };
 
 interface Problem {
@@ -224,7 +246,7 @@ function crossChecks(settings: ParsedSettings, secretValue: (key: SecretKey) => 
         }
         const mountPath = trimSlash(volume.mountPath ?? overlayMountPath(volume.name));
         const within = (root: string) => `${mountPath}/`.startsWith(`${root}/`) || `${root}/`.startsWith(`${mountPath}/`);
-        if (volume.mountPath !== undefined && (`${productHome}/`.startsWith(`${mountPath}/`) || [configVolumeRoot, overlayRoot, podScriptsDir].some(within))) {
+        if (volume.mountPath !== undefined && (`${productHome}/`.startsWith(`${mountPath}/`) || [configVolumeRoot, overlayRoot, podScriptsDir, tlsDir].some(within))) {
             problems.push({
                 path: ["additionalVolumes", index, "mountPath"],
                 message: "would hide the product home or the program's own mounts; leave it unset to overlay the product home, or mount elsewhere",
@@ -272,9 +294,23 @@ function crossChecks(settings: ParsedSettings, secretValue: (key: SecretKey) => 
     if (settings.subscriptionUsername === "" && secretSet("subscriptionPassword")) {
         problems.push({ path: ["subscriptionUsername"], message: "is required when subscriptionPassword is set" });
     }
+    problems.push(...hardeningChecks(settings, secretSet));
     const confsDir = path.resolve(projectDir, settings.confsDir);
     if (!fs.existsSync(confsDir) || !fs.statSync(confsDir).isDirectory()) {
         problems.push({ path: ["confsDir"], message: `names ${confsDir}, which is not a directory` });
+    }
+    return problems;
+}
+
+/** Rules of the production-hardening settings (issue 9). */
+function hardeningChecks(settings: ParsedSettings, secretSet: (key: SecretKey) => boolean): Problem[] {
+    const problems: Problem[] = [];
+    // cert-manager locks its JKS output with one password; SP needs it to open the stores.
+    if (settings.tls.secretName !== "" && !secretSet("keystorePassword")) {
+        problems.push({ path: ["keystorePassword"], message: "is required when tls.secretName is set" });
+    }
+    if (settings.tls.secretName === "" && secretSet("keystorePassword")) {
+        problems.push({ path: ["tls", "secretName"], message: "is required when keystorePassword is set" });
     }
     return problems;
 }

@@ -10,13 +10,23 @@ type Container = k8s.types.input.core.v1.Container;
  * pinned by digest).
  */
 export function workloadLabels(name: string, instance: string, component: string, image: string) {
-    const selector: Record<string, string> = { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
+    const selector = instanceSelector(name, instance);
     const labels: Record<string, string> = { ...commonLabels, ...selector, "app.kubernetes.io/component": component };
     const tag = image.includes("@") ? undefined : /:([^:/]+)$/.exec(image)?.[1];
     if (tag !== undefined && labelValue.test(tag)) {
         labels["app.kubernetes.io/version"] = tag;
     }
     return { selector, labels };
+}
+
+/** Selects the pods of one workload: the immutable selector of its Deployment and Service. */
+export function instanceSelector(name: string, instance: string): Record<string, string> {
+    return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
+}
+
+/** Selects the pods of every workload of one component (both managers, the ZooKeeper servers). */
+export function componentSelector(name: string, component: string): Record<string, string> {
+    return { "app.kubernetes.io/name": name, "app.kubernetes.io/component": component };
 }
 
 const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -29,9 +39,13 @@ export function podSecurity(uid: number): k8s.types.input.core.v1.PodSecurityCon
 /** Container-level security shared by every container. */
 export const containerSecurity: k8s.types.input.core.v1.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
 
-/** Memory request equal to the limit, so a pod is never killed for using what it asked for. */
-export function memory(quantity: string): k8s.types.input.core.v1.ResourceRequirements {
-    return { requests: { memory: quantity }, limits: { memory: quantity } };
+/**
+ * Memory request equal to the limit, so a pod is never killed for using what it asked for; a CPU
+ * request and no CPU limit: a CFS quota throttles a JVM's GC and JIT threads in bursts (long pauses,
+ * missed heartbeats), while a request alone guarantees the share and lets idle CPU be used.
+ */
+export function resources(memory: string, cpu: string): k8s.types.input.core.v1.ResourceRequirements {
+    return { requests: { cpu, memory }, limits: { memory } };
 }
 
 /**

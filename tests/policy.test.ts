@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { ResourceValidationArgs } from "@pulumi/policy";
+import { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../policy/rules";
 import { runFixture } from "./harness";
 
 /** Runs one policy against a resource given as a type token and plain inputs; returns the violation messages. */
 async function violations(policyName: string, type: string, props: Record<string, unknown>): Promise<string[]> {
-    const policy = policies.find((p) => p.name === policyName);
+    const policy = resourcePolicies.find((p) => p.name === policyName);
     assert.ok(policy?.validateResource, `no resource policy named ${policyName}`);
     const unused = (): never => {
         throw new Error("not used by the wso2-sp policies");
@@ -36,7 +36,41 @@ async function violations(policyName: string, type: string, props: Record<string
     return found;
 }
 
+const resourcePolicies = policies.filter((p): p is ResourceValidationPolicy => "validateResource" in p);
+const stackPolicies = policies.filter((p): p is StackValidationPolicy => "validateStack" in p);
+
+/** Runs one stack policy against resources given as type token and plain inputs; returns the violation messages. */
+async function stackViolations(policyName: string, resources: { type: string; name: string; props: Record<string, any> }[]): Promise<string[]> {
+    const policy = stackPolicies.find((p) => p.name === policyName);
+    assert.ok(policy, `no stack policy named ${policyName}`);
+    const unused = (): never => {
+        throw new Error("not used by the wso2-sp policies");
+    };
+    const args: StackValidationArgs = {
+        resources: resources.map(({ type, name, props }) => ({
+            type,
+            name,
+            props,
+            urn: `urn:pulumi:test::wso2-sp::${type}::${name}`,
+            opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+            dependencies: [],
+            propertyDependencies: {},
+            isType: unused,
+            asType: unused,
+        }) as PolicyResource),
+        stackTags: new Map(),
+        getConfig: unused,
+        notApplicable: unused,
+    };
+    const found: string[] = [];
+    await policy.validateStack(args, (message) => found.push(message));
+    return found;
+}
+
 type Container = Record<string, unknown>;
+
+/** The container securityContext the "restricted" Pod Security Standard asks for. */
+const HARDENED = { runAsUser: 802, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 
 const MEMORY = { requests: { memory: "2Gi" }, limits: { memory: "2Gi" } };
 
@@ -47,14 +81,14 @@ function container(overrides: Container = {}): Container {
         image: "wso2/wso2sp-worker:4.4.0",
         resources: MEMORY,
         readinessProbe: { tcpSocket: { port: 9090 } },
-        securityContext: { runAsUser: 802 },
+        securityContext: HARDENED,
         ...overrides,
     };
 }
 
 /** Likewise for an initContainer, which takes no readinessProbe. */
 function initContainer(overrides: Container = {}): Container {
-    return { name: "init-mysql", image: "busybox:1.36", resources: MEMORY, securityContext: { runAsUser: 802 }, ...overrides };
+    return { name: "init-mysql", image: "busybox:1.36", resources: MEMORY, securityContext: HARDENED, ...overrides };
 }
 
 function podSpec(containers: Container[], extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -81,13 +115,14 @@ const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 describe("policy pack wso2-sp", () => {
     it("makes every policy mandatory under a unique name", () => {
         assert.deepEqual(policies.map((p) => p.enforcementLevel), policies.map(() => "mandatory"));
+        assert.equal(resourcePolicies.length + stackPolicies.length, policies.length);
         assert.equal(new Set(policies.map((p) => p.name)).size, policies.length);
     });
 
     it("accepts a compliant WSO2 SP worker in every workload kind", async () => {
         const spec = podSpec([container()], { initContainers: [initContainer()] });
         for (const [type, build] of Object.entries(workloads)) {
-            for (const policy of policies) {
+            for (const policy of resourcePolicies) {
                 assert.deepEqual(await violations(policy.name, type, build(spec)), [], `${policy.name} on ${type}`);
             }
         }
@@ -366,16 +401,105 @@ describe("pods-not-root", () => {
     });
 });
 
+describe("containers-hardened", () => {
+    const check = (spec: Record<string, unknown>) => violations("containers-hardened", DEPLOYMENT, deployment(spec));
+
+    it("rejects a container that may escalate privileges, keeps its capabilities and runs unconfined", async () => {
+        const found = await check(podSpec([container({ securityContext: { runAsUser: 802 } })]));
+        assert.deepEqual(found, [
+            'container "worker": seccompProfile.type is not set (Unconfined on most runtimes); set RuntimeDefault; ' +
+                "securityContext.allowPrivilegeEscalation must be false; securityContext.capabilities.drop must include ALL.",
+        ]);
+    });
+
+    it("rejects a privileged initContainer that adds capabilities, and an Unconfined pod profile", async () => {
+        const init = initContainer({ securityContext: { ...HARDENED, seccompProfile: undefined, privileged: true, capabilities: { drop: ["ALL"], add: ["NET_ADMIN", "NET_BIND_SERVICE"] } } });
+        const found = await check(podSpec([container()], { initContainers: [init], securityContext: { seccompProfile: { type: "Unconfined" } } }));
+        assert.deepEqual(found, [
+            'initContainer "init-mysql": seccompProfile.type is "Unconfined"; set RuntimeDefault; securityContext.privileged must not be true; ' +
+                "securityContext.capabilities.add must not add NET_ADMIN.",
+        ]);
+    });
+
+    it("accepts containers that drop every capability, never escalate and inherit the pod's RuntimeDefault profile", async () => {
+        const own = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } };
+        const found = await check(podSpec([container({ securityContext: own })], {
+            initContainers: [initContainer({ securityContext: own })],
+            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+        }));
+        assert.deepEqual(found, []);
+    });
+});
+
+describe("namespace-enforces-restricted", () => {
+    const NAMESPACE = "kubernetes:core/v1:Namespace";
+    const check = (labels?: Record<string, string>) => violations("namespace-enforces-restricted", NAMESPACE, { metadata: { name: "wso2", labels } });
+
+    it("rejects a namespace without the Pod Security Admission enforce label", async () => {
+        assert.deepEqual(await check({ "app.kubernetes.io/part-of": "wso2-sp" }), [
+            'metadata.labels["pod-security.kubernetes.io/enforce"] is not set; set it to "restricted".',
+        ]);
+    });
+
+    it("rejects a namespace that enforces only baseline", async () => {
+        assert.match((await check({ "pod-security.kubernetes.io/enforce": "baseline" }))[0], /is "baseline"; set it to "restricted"/);
+    });
+
+    it("accepts a namespace that enforces restricted, and ignores other kinds", async () => {
+        assert.deepEqual(await check({ "pod-security.kubernetes.io/enforce": "restricted" }), []);
+        assert.deepEqual(await violations("namespace-enforces-restricted", CONFIG_MAP, { metadata: { name: "wso2" } }), []);
+    });
+});
+
+describe("disruption-budget-for-replicated-workloads", () => {
+    const workload = (name: string, replicas: number, labels: Record<string, string>) => ({
+        type: DEPLOYMENT,
+        name,
+        props: { metadata: { name, namespace: "wso2" }, spec: { replicas, template: { metadata: { labels }, spec: podSpec([container()]) } } },
+    });
+    const budget = (matchLabels: Record<string, string>, namespace = "wso2") => ({
+        type: "kubernetes:policy/v1:PodDisruptionBudget",
+        name: "budget",
+        props: { metadata: { name: "budget", namespace }, spec: { minAvailable: 1, selector: { matchLabels } } },
+    });
+    const manager = (id: number) => workload(`manager-${id}`, 1, { "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/instance": `manager-${id}`, "app.kubernetes.io/component": "manager" });
+    const workers = workload("worker", 3, { "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/instance": "worker", "app.kubernetes.io/component": "worker" });
+    const check = (resources: ReturnType<typeof workload | typeof budget>[]) => stackViolations("disruption-budget-for-replicated-workloads", resources);
+
+    it("rejects a replicated workload and an HA pair of single-replica workloads without a budget", async () => {
+        const found = await check([manager(1), manager(2), workers, budget({ "app.kubernetes.io/component": "worker" }, "other-namespace")]);
+        assert.deepEqual(found.map((message) => /^\S+ (\S+):/.exec(message)?.[1]), ["manager-1", "manager-2", "worker"]);
+        assert.match(found[0], /its pods \(2 in its group\) are covered by no PodDisruptionBudget/);
+    });
+
+    it("accepts budgets whose selectors match the pair and the replicas, and single-replica workloads without one", async () => {
+        const found = await check([
+            manager(1),
+            manager(2),
+            workers,
+            workload("dashboard", 1, { "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/instance": "dashboard", "app.kubernetes.io/component": "dashboard" }),
+            budget({ "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/component": "manager" }),
+            budget({ "app.kubernetes.io/instance": "worker" }),
+        ]);
+        assert.deepEqual(found, []);
+    });
+});
+
 describe("the program's own objects", () => {
     for (const stack of ["in-cluster", "external"]) {
         it(`${stack}: every object the program registers passes every policy of the pack`, async () => {
             const run = await runFixture(stack);
             const found: string[] = [];
             for (const resource of run.resources.filter((registered) => registered.type.startsWith("kubernetes:"))) {
-                for (const policy of policies) {
+                for (const policy of resourcePolicies) {
                     const messages = await violations(policy.name, resource.type, resource.inputs);
                     found.push(...messages.map((message) => `${resource.type} ${resource.name}: ${policy.name}: ${message}`));
                 }
+            }
+            const kubernetes = run.resources.filter((registered) => registered.type.startsWith("kubernetes:"));
+            for (const policy of stackPolicies) {
+                const messages = await stackViolations(policy.name, kubernetes.map(({ type, name, inputs }) => ({ type, name, props: inputs })));
+                found.push(...messages.map((message) => `${policy.name}: ${message}`));
             }
             assert.deepEqual(found, []);
         });
