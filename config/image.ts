@@ -24,6 +24,13 @@ export const configVolumeRoot = `${imageUserHome}/wso2-config-volume`;
  */
 export const overlayRoot = `${imageUserHome}/wso2-overlays`;
 
+/**
+ * The image's own single overlay tree, which its init.sh copied over the product home. This program
+ * starts SP itself (pod-scripts/start.sh) and does not use it: a volume mounted there would not be
+ * copied, so stacks that named it are told to drop their mountPath instead.
+ */
+export const imageArtifactVolumeRoot = `${imageUserHome}/wso2-artifact-volume`;
+
 /** Where the start, stop and wait scripts (pod-scripts/) are mounted. */
 export const podScriptsDir = `${imageUserHome}/wso2sp-pod-scripts`;
 
@@ -46,8 +53,11 @@ export const defaultKeystoreFile = `${productHome}/resources/security/wso2carbon
 /** Where both managers read the Siddhi apps (the shared NFS export). */
 export const siddhiFilesMountPath = `${productHome}/deployment/siddhi-files/`;
 
-/** Directories an additional volume must not be mounted at or above: the program's own mounts. */
-export const reservedMountRoots = [productHome, configVolumeRoot, overlayRoot, podScriptsDir, tlsDir] as const;
+/**
+ * Directories an additional volume must not be mounted at, above or inside: the program's own mounts
+ * (and the product home must not be hidden either).
+ */
+export const reservedMountRoots = [configVolumeRoot, overlayRoot, podScriptsDir, imageArtifactVolumeRoot, tlsDir] as const;
 
 /** The mount path of an additional volume that overlays the product home. */
 export function overlayMountPath(volumeName: string): string {

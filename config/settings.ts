@@ -3,7 +3,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { configVolumeRoot, overlayMountPath, overlayRoot, podScriptsDir, productHome, siddhiFilesMountPath, tlsDir } from "./image";
+import { overlayMountPath, productHome, reservedMountRoots, siddhiFilesMountPath } from "./image";
+import { quantityBytes, spMinimumMemory } from "./memory";
 import { mysqlDataClaimName, siddhiFilesClaimName } from "./names";
 
 /** The project directory: Pulumi.yaml, the default `confs/`. */
@@ -33,6 +34,10 @@ const dnsLabel = z
 const quantity = z
     .string()
     .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, { error: "must be a Kubernetes quantity such as 1Gi" });
+/** An SP container's memory: the JVM's heap is 75% of it (config/memory.ts). */
+const spMemory = quantity.refine((value) => (quantityBytes(value) ?? 0) >= quantityBytes(spMinimumMemory)!, {
+    error: `must be at least ${spMinimumMemory}: an SP JVM needs a heap of at least 768Mi`,
+});
 const hostPortList = z
     .string()
     .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, { error: 'must be a list "host:port,host:port"' });
@@ -94,7 +99,7 @@ const schema = z
             tlsSecretName: z.union([z.literal(""), dnsLabel]),
             hosts: z.strictObject({ manager1: ingressHost, manager2: ingressHost, dashboard: ingressHost }),
         }),
-        memory: z.strictObject({ manager: quantity, worker: quantity, receiver: quantity, dashboard: quantity }),
+        memory: z.strictObject({ manager: spMemory, worker: spMemory, receiver: spMemory, dashboard: spMemory }),
         database: z.strictObject({
             inCluster: z.boolean(),
             // A DNS name or IPv4 address: an IPv6 literal would need brackets in the JDBC URL.
@@ -246,7 +251,7 @@ function crossChecks(settings: ParsedSettings, secretValue: (key: SecretKey) => 
         }
         const mountPath = trimSlash(volume.mountPath ?? overlayMountPath(volume.name));
         const within = (root: string) => `${mountPath}/`.startsWith(`${root}/`) || `${root}/`.startsWith(`${mountPath}/`);
-        if (volume.mountPath !== undefined && (`${productHome}/`.startsWith(`${mountPath}/`) || [configVolumeRoot, overlayRoot, podScriptsDir, tlsDir].some(within))) {
+        if (volume.mountPath !== undefined && (`${productHome}/`.startsWith(`${mountPath}/`) || reservedMountRoots.some(within))) {
             problems.push({
                 path: ["additionalVolumes", index, "mountPath"],
                 message: "would hide the product home or the program's own mounts; leave it unset to overlay the product home, or mount elsewhere",

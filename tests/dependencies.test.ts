@@ -54,6 +54,41 @@ function allContainers(run: ProgramRun): { workload: K8sObject; container: K8sOb
 
 const podSpec = (deployment: K8sObject): K8sObject => deployment.spec.template.spec;
 
+/** Lines of a shell text that sleep outside a `while`/`until` loop: a fixed wait, not a poll. */
+function sleepsOutsideLoops(text: string): string[] {
+    const loops: string[] = [];
+    const found: string[] = [];
+    for (const line of text.split("\n").map((item) => item.replace(/#.*$/, "").trim())) {
+        const opened = /^(while|until|for)\b/.exec(line)?.[1];
+        if (opened) {
+            loops.push(opened);
+        }
+        if (/\bsleep\b/.test(line) && !loops.some((loop) => loop !== "for")) {
+            found.push(line);
+        }
+        if (/^done\b/.test(line)) {
+            loops.pop();
+        }
+    }
+    return found;
+}
+
+/** The text of every file a command names that a ConfigMap mounted in the container provides. */
+function mountedScripts(run: ProgramRun, workload: K8sObject, container: K8sObject, command: string[]): string[] {
+    const spec = workload.spec.template.spec;
+    return command.flatMap((argument) =>
+        (container.volumeMounts ?? []).flatMap((mount: K8sObject) => {
+            const volume = spec.volumes?.find((item: K8sObject) => item.name === mount.name);
+            if (!volume?.configMap || !argument.startsWith(`${mount.mountPath}/`)) {
+                return [];
+            }
+            const text = objectNamed(run, "ConfigMap", volume.configMap.name).data?.[argument.slice(mount.mountPath.length + 1)];
+            assert.ok(text !== undefined, `${argument} is not in ConfigMap ${volume.configMap.name}`);
+            return [text];
+        }),
+    );
+}
+
 /** The one container of a single-container workload. */
 function onlyContainer(deployment: K8sObject): K8sObject {
     const containers = podSpec(deployment).containers;
@@ -294,11 +329,13 @@ function specifyEndpoints(stack: () => { run: ProgramRun; expected: ExpectedEndp
         }
     });
 
-    it("starts without fixed sleeps: no command or args of any container or init container sleeps", () => {
+    it("starts without fixed sleeps: commands, hooks and the scripts they run sleep only between checks of a condition", () => {
         const { run } = stack();
         for (const { workload, container } of allContainers(run)) {
-            const text = [...(container.command ?? []), ...(container.args ?? [])].join(" ");
-            assert.doesNotMatch(text, /\bsleep\b/, `${workload.metadata.name}/${container.name} sleeps`);
+            const commands = [[...(container.command ?? []), ...(container.args ?? [])], container.lifecycle?.preStop?.exec?.command ?? []];
+            for (const command of commands) {
+                assert.deepEqual(sleepsOutsideLoops([command.join(" "), ...mountedScripts(run, workload, container, command)].join("\n")), [], `${workload.metadata.name}/${container.name}`);
+            }
         }
     });
 

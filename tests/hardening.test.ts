@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -302,12 +303,64 @@ describe("own TLS material", () => {
         );
     });
 
-    it("start.sh adds the stack's trust store to the JVM-wide one without putting a password on the command line", () => {
-        const script = fs.readFileSync(path.join(projectDir, "pod-scripts/start.sh"), "utf8");
-        const keytool = script.split("\n").find((line) => /keytool -importkeystore/.test(line));
-        assert.ok(keytool);
-        assert.match(keytool, /-srckeystore "\$OWN_TRUSTSTORE" -srcstorepass:env KEYSTORE_PASSWORD/);
-        assert.match(keytool, /-destkeystore "\$truststore" -deststorepass:env TRUSTSTORE_PASSWORD/);
-        assert.match(script, /truststore="\$home\/resources\/security\/client-truststore\.jks"/);
+    /**
+     * Runs the start.sh the external stack emits against a stand-in product home, with a stand-in
+     * keytool that records its arguments and the passwords it finds in its environment.
+     */
+    function startWithOwnTruststore(keytoolStatus: number) {
+        const worker = objectNamed(run, "Deployment", "wso2sp-worker");
+        const scriptsVolume = podSpec(worker).volumes.find((volume: any) => volume.name === "pod-scripts");
+        const script = objectNamed(run, "ConfigMap", scriptsVolume.configMap.name).data["start.sh"];
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-tls-"));
+        const write = (file: string, text: string) => {
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, text, { mode: 0o755 });
+        };
+        write(path.join(dir, "home/bin/worker.sh"), 'echo "server started"\n');
+        write(path.join(dir, "start.sh"), script);
+        write(path.join(dir, "bin/keytool"), `printf '%s\\n' "$@" > "${dir}/keytool-args"\necho "$KEYSTORE_PASSWORD $TRUSTSTORE_PASSWORD" > "${dir}/keytool-env"\nexit ${keytoolStatus}\n`);
+        const env = envOf(worker);
+        const result = spawnSync("sh", [path.join(dir, "start.sh")], {
+            encoding: "utf8",
+            env: {
+                ...process.env,
+                PATH: `${dir}/bin:${process.env.PATH}`,
+                WSO2_SERVER_HOME: path.join(dir, "home"),
+                WSO2_SERVER_PROFILE: "worker",
+                OWN_TRUSTSTORE: env.get("OWN_TRUSTSTORE").value,
+                KEYSTORE_PASSWORD: "stack-keystore-password",
+                TRUSTSTORE_PASSWORD: "wso2carbon",
+            },
+        });
+        const read = (file: string) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), "utf8").trim() : "");
+        const recorded = { args: read("keytool-args").split("\n"), env: read("keytool-env"), home: path.join(dir, "home") };
+        fs.rmSync(dir, { recursive: true, force: true });
+        return { result, ...recorded };
+    }
+
+    it("at start, the stack's trust store is added to the JVM-wide client-truststore.jks, passwords never on the command line", () => {
+        const { result, args, env, home } = startWithOwnTruststore(0);
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /server started/);
+        assert.deepEqual(args, [
+            "-importkeystore",
+            "-noprompt",
+            "-srckeystore",
+            "/home/wso2carbon/wso2sp-tls/truststore.jks",
+            "-srcstorepass:env",
+            "KEYSTORE_PASSWORD",
+            "-destkeystore",
+            `${home}/resources/security/client-truststore.jks`,
+            "-deststorepass:env",
+            "TRUSTSTORE_PASSWORD",
+        ]);
+        assert.equal(env, "stack-keystore-password wso2carbon");
+    });
+
+    it("a trust store that cannot be read stops the start, naming the setting to check", () => {
+        const { result } = startWithOwnTruststore(1);
+        assert.notEqual(result.status, 0);
+        assert.doesNotMatch(result.stdout, /server started/);
+        assert.match(result.stderr, /is keystorePassword the password of the stores in tls\.secretName\?/);
     });
 });

@@ -268,19 +268,19 @@ describe("editing stack settings", () => {
                 name: "sp-extra-libs",
                 server: "nfs-2.example.com",
                 path: "/exports/lib",
-                mountPath: "/home/wso2carbon/wso2-artifact-volume/lib",
+                mountPath: "/opt/wso2sp-extra-libs",
                 nodes: ["worker", "receiver", "dashboard"],
                 size: "5Gi",
             }),
         );
-        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-dashboard"), "/home/wso2carbon/wso2-artifact-volume/lib")!;
+        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-dashboard"), "/opt/wso2sp-extra-libs")!;
         const claim = objectNamed(run, "PersistentVolumeClaim", claimName);
         const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
         assert.deepEqual(volume.spec.nfs, { server: "nfs-2.example.com", path: "/exports/lib" });
         assert.equal(claim.spec.resources.requests.storage, "5Gi");
         assert.equal(volume.spec.capacity.storage, "5Gi");
         for (const node of nodes) {
-            const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/home/wso2carbon/wso2-artifact-volume/lib");
+            const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/opt/wso2sp-extra-libs");
             assert.equal(mounted, node.name.startsWith("wso2sp-manager") ? undefined : claimName, node.name);
         }
     });

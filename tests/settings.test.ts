@@ -101,7 +101,13 @@ describe("bad stack settings are refused before anything is deployed", () => {
         assert.match(line, /host of another ingress/);
     });
 
-    for (const mountPath of ["/home/wso2carbon", "/home/wso2carbon/wso2sp-4.4.0", "/home/wso2carbon/wso2-config-volume/conf/manager"]) {
+    for (const mountPath of [
+        "/home/wso2carbon",
+        "/home/wso2carbon/wso2sp-4.4.0",
+        "/home/wso2carbon/wso2-config-volume/conf/manager",
+        // The image's own overlay tree, which nothing copies any more: the entry must drop its mountPath.
+        "/home/wso2carbon/wso2-artifact-volume",
+    ]) {
         it(`an additional volume mounted at ${mountPath} is refused: it would hide the product or the confs/ mounts`, async () => {
             const line = lineFor(await rejectedDev((config) => setPath(config, "additionalVolumes[0].mountPath", mountPath)), "additionalVolumes[0].mountPath");
             assert.match(line, /would hide the product home or the program's own mounts/);
