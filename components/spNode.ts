@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
 import { configVolumeRoot, podScriptsDir, spUserId, tlsDir, tlsFiles } from "../config/image";
 import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
+import { ownKeystoresVolumeName } from "../config/names";
 import type { ConfigMapMount } from "./confsConfigMaps";
 
 /** An NFS claim as a pod mounts it. */
@@ -78,6 +79,7 @@ const startupSeconds = 300;
 const terminationGracePeriodSeconds = 120;
 
 const podScriptsVolume = "pod-scripts";
+const script = (file: string) => `${podScriptsDir}/${file}`;
 
 /**
  * NGINX verifies the node's certificate against the ca.crt of the stack's keystore Secret, for the
@@ -91,7 +93,6 @@ function backendVerification(namespace: pulumi.Input<string>, secretName: string
         "nginx.ingress.kubernetes.io/proxy-ssl-server-name": "on",
     };
 }
-const script = (file: string) => `${podScriptsDir}/${file}`;
 
 /**
  * One SP node (manager, workers, receiver or dashboard): a Deployment, a headless Service named as
@@ -126,7 +127,7 @@ export class SpNode extends pulumi.ComponentResource {
         // confs/ first, then the overlay volumes in settings order: a later one wins.
         const overlays = [configVolumeRoot, ...args.claimMounts.filter((mount) => mount.overlaysProductHome).map((mount) => mount.mountPath)];
 
-        const tlsVolume = "tls";
+        const tlsVolume = ownKeystoresVolumeName;
         this.deployment = new k8s.apps.v1.Deployment(
             name,
             {

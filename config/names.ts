@@ -10,6 +10,8 @@ export const pullSecretName = "wso2creds";
 export const publicRegistry = "wso2";
 export const subscriptionRegistry = "docker.wso2.com";
 export const credentialsSecretName = "wso2sp-credentials";
+/** Pod volume of the stack's own keystore Secret (`tls.secretName`); no additional volume may take it. */
+export const ownKeystoresVolumeName = "own-keystores";
 
 /** Claims that SP nodes and MySQL mount. */
 export const siddhiFilesClaimName = "sp-mgt-volume-claim";

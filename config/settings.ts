@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { overlayMountPath, productHome, reservedMountRoots, siddhiFilesMountPath } from "./image";
 import { quantityBytes, spMinimumMemory } from "./memory";
-import { mysqlDataClaimName, siddhiFilesClaimName } from "./names";
+import { mysqlDataClaimName, ownKeystoresVolumeName, siddhiFilesClaimName } from "./names";
 
 /** The project directory: Pulumi.yaml, the default `confs/`. */
 export const projectDir = path.resolve(__dirname, "..");
@@ -317,6 +317,11 @@ function hardeningChecks(settings: ParsedSettings, secretSet: (key: SecretKey) =
     if (settings.tls.secretName === "" && secretSet("keystorePassword")) {
         problems.push({ path: ["tls", "secretName"], message: "is required when keystorePassword is set" });
     }
+    settings.additionalVolumes.forEach((volume, index) => {
+        if (volume.name === ownKeystoresVolumeName) {
+            problems.push({ path: ["additionalVolumes", index, "name"], message: `is the pod volume of the own keystores (tls.secretName); choose another name` });
+        }
+    });
     return problems;
 }
 

@@ -292,6 +292,13 @@ describe("own TLS material", () => {
         assert.ok(own);
     });
 
+    it("an additional volume cannot take the pod volume name of the own keystores", async () => {
+        await assert.rejects(
+            runFixture("external", (config) => setPath(config, "additionalVolumes[0].name", "own-keystores")),
+            /wso2-sp:additionalVolumes\[0\]\.name is the pod volume of the own keystores/,
+        );
+    });
+
     it("a keystore Secret without its password (or the reverse) is refused, naming the fix", async () => {
         await assert.rejects(
             runFixture("in-cluster", (config) => setPath(config, "tls.secretName", "wso2sp-keystores")),
