@@ -5,7 +5,7 @@
  * so a cluster upgrade cannot start refusing pods on its own.
  */
 export const podSecurityStandard = "restricted";
-export const podSecurityVersion = "v1.25";
+export const podSecurityVersion = "v1.27";
 
 export const podSecurityAdmission: Record<string, string> = Object.fromEntries(
     ["enforce", "audit", "warn"].flatMap((mode) => [
