@@ -149,6 +149,35 @@ describe("admission", () => {
         }
     });
 
+    it("every pod meets the restricted Pod Security Standard the namespace enforces", async () => {
+        // https://kubernetes.io/docs/concepts/security/pod-security-standards/ (baseline and restricted controls).
+        const allowedVolumes = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+        for (const stack of ["in-cluster", "external"]) {
+            const run = await runFixture(stack);
+            for (const { name, object } of workloads(run)) {
+                const pod = podSpec(object);
+                const where = `${stack} ${name}`;
+                assert.ok(!pod.hostNetwork && !pod.hostPID && !pod.hostIPC, `${where}: host namespaces`);
+                for (const volume of pod.volumes ?? []) {
+                    const type = Object.keys(volume).find((key) => key !== "name")!;
+                    assert.ok(allowedVolumes.includes(type), `${where}: volume ${volume.name} of type ${type}`);
+                }
+                for (const each of [...(pod.initContainers ?? []), ...pod.containers]) {
+                    const own = each.securityContext ?? {};
+                    const label = `${where} ${each.name}`;
+                    assert.equal(own.runAsNonRoot ?? pod.securityContext?.runAsNonRoot, true, `${label}: runAsNonRoot`);
+                    assert.notEqual(own.runAsUser ?? pod.securityContext?.runAsUser, 0, `${label}: runAsUser`);
+                    assert.equal(own.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type, "RuntimeDefault", `${label}: seccomp`);
+                    assert.equal(own.allowPrivilegeEscalation, false, `${label}: allowPrivilegeEscalation`);
+                    assert.ok(!own.privileged, `${label}: privileged`);
+                    assert.deepEqual(own.capabilities?.drop, ["ALL"], `${label}: capabilities.drop`);
+                    assert.deepEqual((own.capabilities?.add ?? []).filter((capability: string) => capability !== "NET_BIND_SERVICE"), [], `${label}: capabilities.add`);
+                    assert.ok((each.ports ?? []).every((port: any) => !port.hostPort), `${label}: hostPort`);
+                }
+            }
+        }
+    });
+
     it("every init container runs with a read-only root filesystem", async () => {
         for (const stack of ["in-cluster", "external"]) {
             const run = await runFixture(stack);
