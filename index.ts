@@ -6,19 +6,21 @@ import * as random from "@pulumi/random";
 import { ConfsConfigMaps } from "./components/confsConfigMaps";
 import { Kafka } from "./components/kafka";
 import { MySql } from "./components/mysql";
+import { NetworkIsolation } from "./components/networkIsolation";
 import { NfsVolume } from "./components/nfsVolume";
 import { PodScripts } from "./components/podScripts";
-import { ClaimMount, SpNode, spAppName } from "./components/spNode";
+import { ClaimMount, SpNode } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
 import { confNodes, minResourceCount, readConfTree } from "./config/confs";
 import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, SpNodeSpec, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
-import { disruptionBudget } from "./kube/disruption";
-import { apartFrom, spreadOverNodes } from "./kube/placement";
 import { podSecurityAdmission } from "./kube/admission";
-import { componentSelector, instanceSelector, keepOnDestroy } from "./kube/workloads";
+import { disruptionBudget } from "./kube/disruption";
+import { deploymentFlows } from "./kube/networkPolicies";
+import { apartFrom, spreadOverNodes } from "./kube/placement";
+import { componentSelector, keepOnDestroy, workloadSelector } from "./kube/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
 const settings = loadSettings();
@@ -156,20 +158,35 @@ const confsConfigMaps = Object.fromEntries(
 
 const podScripts = new PodScripts("pod-scripts", { namespace: ns, directory: path.join(projectDir, "pod-scripts") });
 
-const managers = componentSelector(spAppName, "manager");
+const specs = spNodeSpecs(settings, endpoints, credentials.metadata.name);
+
+// Off for clusters whose network plugin ignores NetworkPolicy (README, "Network policies").
+if (settings.networkPolicies.enabled) {
+    new NetworkIsolation("network", {
+        namespace: ns,
+        flows: deploymentFlows({
+            nodes: specs,
+            endpoints,
+            inCluster: { database: settings.database.inCluster, kafka: settings.kafka.inCluster, zookeeper: settings.zookeeper.inCluster },
+            settings: settings.networkPolicies,
+            managerApiClients: [],
+        }),
+    });
+}
+
+const managers = componentSelector(names.appNames.sp, "manager");
 /** Scheduling per node kind: the managers apart from each other, the workers spread over nodes. */
 const scheduling = (spec: SpNodeSpec) =>
     spec.kind === "manager"
         ? { affinity: apartFrom(managers, settings.placement) }
         : spec.kind === "worker"
-          ? { topologySpreadConstraints: spreadOverNodes(instanceSelector(spAppName, spec.name), settings.placement) }
+          ? { topologySpreadConstraints: spreadOverNodes(workloadSelector(names.appNames.sp, spec.name), settings.placement) }
           : {};
 // A change to both managers (a confs/manager file, the image, a password) updates manager-2 only once
 // manager-1's update has finished: the provider's Deployment await (pulumi-kubernetes
 // provider/pkg/await/deployment.go) ends an update only when the new ReplicaSet is Available and
 // all its pods are ready, so one manager serves throughout. A failed manager-1 stops the update there.
 let previousManager: SpNode | undefined;
-const specs = spNodeSpecs(settings, endpoints, credentials.metadata.name);
 const spNodes = specs.map((spec) => {
     const claimMounts: ClaimMount[] = [
         ...(spec.kind === "manager"
@@ -214,12 +231,12 @@ disruptionBudget("workers-budget", {
     namespace: ns,
     name: names.nodeServiceNames.worker,
     labels,
-    selector: instanceSelector(spAppName, names.nodeServiceNames.worker),
+    selector: workloadSelector(names.appNames.sp, names.nodeServiceNames.worker),
     minAvailable: minResourceCount(confTree) ?? 1,
 });
 if (zookeeper) {
     // The ensemble of three keeps its quorum (two) through a drain.
-    disruptionBudget("zookeeper-budget", { namespace: ns, name: "zookeeper", labels, selector: componentSelector("zookeeper", "zookeeper"), minAvailable: 2 });
+    disruptionBudget("zookeeper-budget", { namespace: ns, name: "zookeeper", labels, selector: componentSelector(names.appNames.zookeeper, "zookeeper"), minAvailable: 2 });
 }
 
 /** The published ingress hosts of one node kind. */

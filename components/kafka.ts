@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { appNames } from "../config/names";
 import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 
 export interface KafkaArgs {
@@ -28,7 +29,7 @@ export class Kafka extends pulumi.ComponentResource {
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2sp:deps:Kafka", name, {}, opts);
 
-        const { selector, labels } = workloadLabels("kafka", args.serviceName, "kafka", args.image);
+        const { selector, labels } = workloadLabels(appNames.kafka, args.serviceName, "kafka", args.image);
         this.bootstrapServers = `${args.serviceName}:${args.port}`;
 
         new k8s.apps.v1.Deployment(

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { appNames } from "../config/names";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
 import { configVolumeRoot, podScriptsDir, spUserId, tlsDir, tlsFiles } from "../config/image";
 import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
@@ -66,9 +67,6 @@ export interface SpNodeArgs {
     tls?: { secretName: string };
 }
 
-/** `app.kubernetes.io/name` of every SP pod; `…/instance` is the node's name, `…/component` its kind. */
-export const spAppName = "wso2sp";
-
 /** How long an SP JVM may take to open its HTTPS port before the kubelet restarts it. */
 const startupSeconds = 300;
 
@@ -109,7 +107,7 @@ export class SpNode extends pulumi.ComponentResource {
         super("wso2sp:sp:Node", name, {}, opts);
 
         const { spec } = args;
-        const { selector, labels } = workloadLabels(spAppName, spec.name, spec.kind, args.image);
+        const { selector, labels } = workloadLabels(appNames.sp, spec.name, spec.kind, args.image);
 
         const scriptsMount = { name: podScriptsVolume, mountPath: podScriptsDir, readOnly: true };
         const waitFor = (dependency: Dependency): k8s.types.input.core.v1.Container => ({

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { appNames } from "../config/names";
 import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 
 export interface ZooKeeperEnsembleArgs {
@@ -31,7 +32,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         const servers = args.serviceNames.map((host, index) => `server.${index + 1}=${host}:${follower}:${election};${client}`).join(" ");
 
         args.serviceNames.forEach((serviceName, index) => {
-            const { selector, labels } = workloadLabels("zookeeper", serviceName, "zookeeper", args.image);
+            const { selector, labels } = workloadLabels(appNames.zookeeper, serviceName, "zookeeper", args.image);
             new k8s.apps.v1.Deployment(
                 `${name}-${serviceName}`,
                 {

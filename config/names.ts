@@ -63,6 +63,12 @@ export const imageBuiltInPassword = "wso2carbon";
 /** The SP administrator, whose password comes from the credentials Secret. */
 export const adminUsername = "admin";
 
+/**
+ * `app.kubernetes.io/name` of each kind of workload: pods are labelled with it (kube/workloads.ts)
+ * and network policies select them by it.
+ */
+export const appNames = { sp: "wso2sp", mysql: "mysql", zookeeper: "zookeeper", kafka: "kafka" } as const;
+
 /** Labels shared by every object of the deployment. */
 export const commonLabels = {
     "app.kubernetes.io/part-of": "wso2-sp",

@@ -55,6 +55,57 @@ const ingressHost = z
         error: "must be a lower-case DNS name (no IP address, no trailing dot), or empty to disable",
     });
 
+// ---- Network isolation (networkPolicies; README "Network policies"). ----
+const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "must be a CIDR such as 10.20.0.0/16" });
+const labelKey = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelValue = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+/** `key=value,key=value` (kubectl's equality selector) → labels; empty selects every pod. */
+const podLabels = z
+    .string()
+    .refine((value) => value === "" || value.split(",").every((pair) => /^[^=]+=[^=]*$/.test(pair) && labelKey.test(pair.split("=")[0]) && labelValue.test(pair.split("=")[1])), {
+        error: 'must be pod labels "key=value,key=value" (empty: every pod of the namespace)',
+    })
+    .transform((value) => Object.fromEntries(value === "" ? [] : value.split(",").map((pair) => pair.split("=") as [string, string])));
+const port = z.number().int().min(1).max(65535);
+const networkPoliciesSchema = z.strictObject({
+    enabled: z.boolean(),
+    ingressController: z.strictObject({ namespace: dnsLabel, podLabels }),
+    dns: z.strictObject({ namespace: dnsLabel, podLabels, port }),
+    clients: z.strictObject({
+        // Admitting every address would undo the isolation of the event ports.
+        cidrs: z.array(cidr.refine((value) => !value.endsWith("/0"), { error: "must not admit every address (/0); list the publishers' networks" })),
+        namespaces: z.array(dnsLabel),
+    }),
+    externalCidrs: z.strictObject({ database: z.array(cidr), kafka: z.array(cidr), zookeeper: z.array(cidr) }),
+    appEgress: z.array(z.strictObject({ cidrs: z.array(cidr).min(1), ports: z.array(port).min(1) })),
+});
+const networkPolicyFixes: Record<string, string> = {
+    "networkPolicies.ingressController.podLabels": "pulumi config set --path networkPolicies.ingressController.podLabels app.kubernetes.io/name=ingress-nginx",
+    "networkPolicies.dns.podLabels": "pulumi config set --path networkPolicies.dns.podLabels k8s-app=kube-dns",
+    "networkPolicies.clients.cidrs": "pulumi config set --path 'networkPolicies.clients.cidrs[I]' 10.30.0.0/16",
+    "networkPolicies.externalCidrs.database": "pulumi config set --path 'networkPolicies.externalCidrs.database[I]' 10.20.1.0/24",
+    "networkPolicies.externalCidrs.kafka": "pulumi config set --path 'networkPolicies.externalCidrs.kafka[I]' 10.20.2.0/24",
+    "networkPolicies.externalCidrs.zookeeper": "pulumi config set --path 'networkPolicies.externalCidrs.zookeeper[I]' 10.20.3.0/24",
+};
+/** A NetworkPolicy can only admit addresses: each external dependency needs the CIDRs of its hosts. */
+function networkPolicyProblems(settings: ParsedSettings): Problem[] {
+    if (!settings.networkPolicies.enabled) {
+        return [];
+    }
+    const external = [
+        { key: "database", inCluster: settings.database.inCluster, hosts: settings.database.host },
+        { key: "kafka", inCluster: settings.kafka.inCluster, hosts: settings.kafka.bootstrapServers },
+        { key: "zookeeper", inCluster: settings.zookeeper.inCluster, hosts: settings.zookeeper.connect },
+    ] as const;
+    return external
+        .filter(({ key, inCluster }) => !inCluster && settings.networkPolicies.externalCidrs[key].length === 0)
+        .map(({ key, hosts }) => ({
+            path: ["networkPolicies", "externalCidrs", key],
+            message:
+                `is required when ${key}.inCluster is false and networkPolicies.enabled is true: a NetworkPolicy cannot name ${hosts || "a DNS host"}, ` +
+                "so list the CIDRs of its addresses (or set networkPolicies.enabled false where no network plugin enforces policies)",
+        }));
+}
 const cpuQuantity = z.string().regex(/^(\d+(\.\d+)?|\d+m)$/, { error: "must be a CPU quantity such as 500m or 1" });
 const dnsSubdomainName = z
     .string()
@@ -114,6 +165,7 @@ const schema = z
         }),
         kafka: z.strictObject({ inCluster: z.boolean(), bootstrapServers: z.union([z.literal(""), hostPortList]), image: imageRef }),
         zookeeper: z.strictObject({ inCluster: z.boolean(), connect: z.union([z.literal(""), hostPortList]), image: imageRef }),
+        networkPolicies: networkPoliciesSchema,
         // Production hardening (issue 9): placement, CPU requests, exposure, own TLS material.
         placement: z.enum(["required", "preferred"], { error: "must be required or preferred" }),
         cpu: z.strictObject({ manager: cpuQuantity, worker: cpuQuantity, receiver: cpuQuantity, dashboard: cpuQuantity }),
@@ -153,6 +205,7 @@ const fixExamples: Record<string, string> = {
     "ingress.hosts.dashboard": "pulumi config set --path ingress.hosts.dashboard sp-dashboard.example.com",
     adminPassword: "pulumi config set --secret adminPassword <password>",
     mysqlRootPassword: "pulumi config set --secret mysqlRootPassword <password>",
+    ...networkPolicyFixes,
     placement: "pulumi config set placement preferred",
     "cpu.manager": "pulumi config set --path cpu.manager 500m",
     "cpu.worker": "pulumi config set --path cpu.worker 1",
@@ -299,6 +352,7 @@ function crossChecks(settings: ParsedSettings, secretValue: (key: SecretKey) => 
     if (settings.subscriptionUsername === "" && secretSet("subscriptionPassword")) {
         problems.push({ path: ["subscriptionUsername"], message: "is required when subscriptionPassword is set" });
     }
+    problems.push(...networkPolicyProblems(settings));
     problems.push(...hardeningChecks(settings, secretSet));
     const confsDir = path.resolve(projectDir, settings.confsDir);
     if (!fs.existsSync(confsDir) || !fs.statSync(confsDir).isDirectory()) {

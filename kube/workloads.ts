@@ -10,7 +10,7 @@ type Container = k8s.types.input.core.v1.Container;
  * pinned by digest).
  */
 export function workloadLabels(name: string, instance: string, component: string, image: string) {
-    const selector = instanceSelector(name, instance);
+    const selector = workloadSelector(name, instance);
     const labels: Record<string, string> = { ...commonLabels, ...selector, "app.kubernetes.io/component": component };
     const tag = image.includes("@") ? undefined : /:([^:/]+)$/.exec(image)?.[1];
     if (tag !== undefined && labelValue.test(tag)) {
@@ -19,14 +19,19 @@ export function workloadLabels(name: string, instance: string, component: string
     return { selector, labels };
 }
 
-/** Selects the pods of one workload: the immutable selector of its Deployment and Service. */
-export function instanceSelector(name: string, instance: string): Record<string, string> {
-    return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
+/** The labels that select the pods of one workload: its controller's and its Service's selector. */
+export function workloadSelector(name: string, instance: string): Record<string, string> {
+    return { ...appSelector(name), "app.kubernetes.io/instance": instance };
+}
+
+/** The labels every pod of one application carries, whichever workload runs it. */
+export function appSelector(name: string): Record<string, string> {
+    return { "app.kubernetes.io/name": name };
 }
 
 /** Selects the pods of every workload of one component (both managers, the ZooKeeper servers). */
 export function componentSelector(name: string, component: string): Record<string, string> {
-    return { "app.kubernetes.io/name": name, "app.kubernetes.io/component": component };
+    return { ...appSelector(name), "app.kubernetes.io/component": component };
 }
 
 const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;

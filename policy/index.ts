@@ -1,4 +1,4 @@
 import { PolicyPack } from "@pulumi/policy";
-import { policies } from "./rules";
+import { policies, stackPolicies } from "./rules";
 
-new PolicyPack("wso2-sp", { policies });
+new PolicyPack("wso2-sp", { policies: [...policies, ...stackPolicies] });

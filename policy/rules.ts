@@ -90,19 +90,24 @@ const POD_SPEC_PATHS: ReadonlyMap<string, readonly string[]> = new Map([
  * resource is not a workload. This is the only place that knows where each kind keeps its pods.
  */
 function workloadPod(args: Pick<ResourceValidationArgs, "type" | "props">):
-    { spec: PodSpec; containers: ContainerRef[] } | undefined {
+    { spec: PodSpec; containers: ContainerRef[]; labels: Record<string, string> } | undefined {
     const type = parseKubernetesType(args.type);
     const path = type && POD_SPEC_PATHS.get(`${type.group}/${type.kind}`);
     if (!path) {
         return undefined;
     }
     let node: unknown = args.props;
+    let podObject: unknown;
     for (const key of path) {
+        podObject = node;
         node = isObject(node) ? node[key] : undefined;
     }
     if (!isObject(node)) {
         return undefined;
     }
+    // The pod's labels sit in the metadata beside its spec (the Pod's own, or the template's).
+    const metadata = isObject(podObject) ? podObject.metadata : undefined;
+    const labels = (isObject(metadata) && isObject(metadata.labels) ? metadata.labels : {}) as Record<string, string>;
     // Trusted to be a PodSpec: the provider validates the shape against the Kubernetes schema.
     const spec = node as PodSpec;
     const containers = [
@@ -111,7 +116,7 @@ function workloadPod(args: Pick<ResourceValidationArgs, "type" | "props">):
         ...(spec.containers ?? []).map((container) =>
             ({ container, init: false, label: `container "${container.name}"` })),
     ];
-    return { spec, containers };
+    return { spec, containers, labels };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,14 +540,15 @@ const disruptionBudgetForReplicatedWorkloads: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const workloads: Workload[] = [];
-        const budgets: { namespace: unknown; matchLabels: Record<string, string> }[] = [];
+        const budgets: { namespace: unknown; selector: LabelSelector }[] = [];
         for (const resource of args.resources) {
             const type = parseKubernetesType(resource.type);
             const metadata = resource.props.metadata as { namespace?: unknown } | undefined;
             if (type?.group === "policy" && type.kind === "PodDisruptionBudget") {
-                const matchLabels = (resource.props.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels;
-                if (matchLabels) {
-                    budgets.push({ namespace: metadata?.namespace, matchLabels });
+                const selector = (resource.props.spec as { selector?: LabelSelector } | undefined)?.selector;
+                // policy/v1: no selector covers no pod, an empty one every pod of the namespace.
+                if (selector) {
+                    budgets.push({ namespace: metadata?.namespace, selector });
                 }
                 continue;
             }
@@ -555,8 +561,7 @@ const disruptionBudgetForReplicatedWorkloads: StackValidationPolicy = {
         const sameNamespace = (a: unknown, b: unknown) => typeof a !== "string" || typeof b !== "string" || a === b;
         for (const group of replicatedGroups(workloads)) {
             for (const workload of group) {
-                const covered = budgets.some((budget) => sameNamespace(budget.namespace, workload.namespace) &&
-                    Object.entries(budget.matchLabels).every(([key, value]) => workload.labels[key] === value));
+                const covered = budgets.some((budget) => sameNamespace(budget.namespace, workload.namespace) && selectorMatches(budget.selector, workload.labels));
                 if (!covered) {
                     const pods = group.reduce((total, each) => total + each.replicas, 0);
                     reportViolation(`${workload.resource.type} ${workload.resource.name}: its pods (${pods} in its group) are covered by no ` +
@@ -567,7 +572,80 @@ const disruptionBudgetForReplicatedWorkloads: StackValidationPolicy = {
     },
 };
 
-export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+// ---------------------------------------------------------------------------------------------
+// network-policy-coverage
+
+export interface LabelSelector {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** Whether a Kubernetes label selector selects an object with `labels`; an empty selector selects every object. */
+export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
+    const byLabels = Object.entries(selector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+    return byLabels && (selector?.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+        switch (operator) {
+            case "In":
+                return key in labels && values.includes(labels[key]);
+            case "NotIn":
+                return !(key in labels) || !values.includes(labels[key]);
+            case "Exists":
+                return key in labels;
+            case "DoesNotExist":
+                return !(key in labels);
+            default:
+                return false;
+        }
+    });
+}
+
+interface NetworkPolicySpec {
+    podSelector?: LabelSelector;
+    policyTypes?: string[];
+    egress?: unknown[];
+}
+
+/** The directions a NetworkPolicy isolates: as written, or by Kubernetes' default (Ingress, and Egress when it has egress rules). */
+export function policyTypesOf(spec: NetworkPolicySpec): string[] {
+    return spec.policyTypes ?? ["Ingress", ...(spec.egress ? ["Egress"] : [])];
+}
+
+const networkPolicyCoverage: StackValidationPolicy = {
+    name: "network-policy-coverage",
+    description: "Every workload's pods must be selected by a NetworkPolicy of their namespace for Ingress and for Egress, " +
+        "so that they accept and open only the connections an allow-list grants.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const networkPolicies = args.resources
+            .filter((resource) => {
+                const type = parseKubernetesType(resource.type);
+                return type?.group === "networking.k8s.io" && type.kind === "NetworkPolicy";
+            })
+            .map((resource) => ({
+                namespace: (resource.props.metadata as { namespace?: string } | undefined)?.namespace,
+                spec: (resource.props.spec ?? {}) as NetworkPolicySpec,
+            }));
+        for (const resource of args.resources) {
+            const pod = workloadPod(resource);
+            if (!pod) {
+                continue;
+            }
+            // Compared as given: a namespace not known yet in a preview is undefined on both sides.
+            const namespace = (resource.props.metadata as { namespace?: string } | undefined)?.namespace;
+            const selecting = networkPolicies.filter((policy) => policy.namespace === namespace && selectorMatches(policy.spec.podSelector, pod.labels));
+            const open = ["Ingress", "Egress"].filter((direction) => !selecting.some((policy) => policyTypesOf(policy.spec).includes(direction)));
+            if (open.length > 0) {
+                reportViolation(`${resource.type} ${resource.name}: no NetworkPolicy of its namespace selects its pods for ${open.join(" and ")}; ` +
+                    "add a default-deny policy (podSelector: {}) and allow-lists.", resource.urn);
+            }
+        }
+    },
+};
+
+/** Rules that need every resource of the stack at once. */
+export const stackPolicies: StackValidationPolicy[] = [networkPolicyCoverage, disruptionBudgetForReplicatedWorkloads];
+
+export const policies: ResourceValidationPolicy[] = [
     noUntaggedOrLatestImage,
     containerResourcesAndReadiness,
     persistentVolumeRetain,
@@ -576,5 +654,4 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     podsNotRoot,
     containersHardened,
     namespaceEnforcesRestricted,
-    disruptionBudgetForReplicatedWorkloads,
 ];

@@ -710,6 +710,7 @@ describe("dependencies: external ZooKeeper with in-cluster Kafka and MySQL", () 
         run = await runFixture("in-cluster", (config) => {
             setPath(config, "zookeeper.inCluster", false);
             setPath(config, "zookeeper.connect", connect);
+            setPath(config, "networkPolicies.externalCidrs.zookeeper", ["10.20.3.0/24"]);
         });
     });
 

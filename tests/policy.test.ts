@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { policies } from "../policy/rules";
+import { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { policies, stackPolicies } from "../policy/rules";
 import { runFixture } from "./harness";
 
 /** Runs one policy against a resource given as a type token and plain inputs; returns the violation messages. */
 async function violations(policyName: string, type: string, props: Record<string, unknown>): Promise<string[]> {
-    const policy = resourcePolicies.find((p) => p.name === policyName);
+    const policy = policies.find((p) => p.name === policyName);
     assert.ok(policy?.validateResource, `no resource policy named ${policyName}`);
     const unused = (): never => {
         throw new Error("not used by the wso2-sp policies");
@@ -36,28 +36,25 @@ async function violations(policyName: string, type: string, props: Record<string
     return found;
 }
 
-const resourcePolicies = policies.filter((p): p is ResourceValidationPolicy => "validateResource" in p);
-const stackPolicies = policies.filter((p): p is StackValidationPolicy => "validateStack" in p);
-
-/** Runs one stack policy against resources given as type token and plain inputs; returns the violation messages. */
-async function stackViolations(policyName: string, resources: { type: string; name: string; props: Record<string, any> }[]): Promise<string[]> {
+/** Runs one stack policy over resources given as type tokens and plain inputs; returns the violation messages. */
+async function stackViolations(policyName: string, resources: { type: string; props: Record<string, unknown>; name?: string }[]): Promise<string[]> {
     const policy = stackPolicies.find((p) => p.name === policyName);
     assert.ok(policy, `no stack policy named ${policyName}`);
     const unused = (): never => {
         throw new Error("not used by the wso2-sp policies");
     };
     const args: StackValidationArgs = {
-        resources: resources.map(({ type, name, props }) => ({
+        resources: resources.map(({ type, props, name = "under-test" }) => ({
             type,
-            name,
             props,
+            name,
             urn: `urn:pulumi:test::wso2-sp::${type}::${name}`,
-            opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+            opts: {} as PolicyResource["opts"],
             dependencies: [],
             propertyDependencies: {},
             isType: unused,
             asType: unused,
-        }) as PolicyResource),
+        })),
         stackTags: new Map(),
         getConfig: unused,
         notApplicable: unused,
@@ -114,15 +111,15 @@ const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
 describe("policy pack wso2-sp", () => {
     it("makes every policy mandatory under a unique name", () => {
-        assert.deepEqual(policies.map((p) => p.enforcementLevel), policies.map(() => "mandatory"));
-        assert.equal(resourcePolicies.length + stackPolicies.length, policies.length);
-        assert.equal(new Set(policies.map((p) => p.name)).size, policies.length);
+        const all = [...policies, ...stackPolicies];
+        assert.deepEqual(all.map((p) => p.enforcementLevel), all.map(() => "mandatory"));
+        assert.equal(new Set(all.map((p) => p.name)).size, all.length);
     });
 
     it("accepts a compliant WSO2 SP worker in every workload kind", async () => {
         const spec = podSpec([container()], { initContainers: [initContainer()] });
         for (const [type, build] of Object.entries(workloads)) {
-            for (const policy of resourcePolicies) {
+            for (const policy of policies) {
                 assert.deepEqual(await violations(policy.name, type, build(spec)), [], `${policy.name} on ${type}`);
             }
         }
@@ -485,20 +482,60 @@ describe("disruption-budget-for-replicated-workloads", () => {
     });
 });
 
+describe("network-policy-coverage", () => {
+    const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+    const worker = {
+        type: DEPLOYMENT,
+        name: "worker",
+        props: { metadata: { name: "wso2sp-worker", namespace: "wso2" }, spec: { template: { metadata: { labels: { app: "sp", tier: "worker" } }, spec: podSpec([container()]) } } },
+    };
+    const networkPolicy = (spec: Record<string, unknown>, namespace = "wso2") => ({ type: NETWORK_POLICY, name: "policy", props: { metadata: { namespace }, spec } });
+    const check = (...resources: Parameters<typeof stackViolations>[1]) => stackViolations("network-policy-coverage", resources);
+
+    it("rejects a workload whose pods no NetworkPolicy selects, naming both directions", async () => {
+        const found = await check(worker, networkPolicy({ podSelector: { matchLabels: { app: "mysql" } }, policyTypes: ["Ingress", "Egress"] }));
+        assert.equal(found.length, 1);
+        assert.match(found[0], /Deployment worker: no NetworkPolicy of its namespace selects its pods for Ingress and Egress/);
+    });
+
+    it("rejects a workload isolated for ingress only (the default policyTypes of a policy without egress rules)", async () => {
+        const found = await check(worker, networkPolicy({ podSelector: { matchLabels: { app: "sp" } }, ingress: [] }));
+        assert.equal(found.length, 1);
+        assert.match(found[0], /for Egress;/);
+    });
+
+    it("rejects a workload whose only selecting policy lives in another namespace", async () => {
+        const found = await check(worker, networkPolicy({ podSelector: {}, policyTypes: ["Ingress", "Egress"] }, "other"));
+        assert.match(found[0], /Ingress and Egress/);
+    });
+
+    it("accepts a workload under a namespace-wide default deny, or under policies matching its labels by expression", async () => {
+        assert.deepEqual(await check(worker, networkPolicy({ podSelector: {}, policyTypes: ["Ingress", "Egress"] })), []);
+        assert.deepEqual(
+            await check(
+                worker,
+                networkPolicy({ podSelector: { matchExpressions: [{ key: "tier", operator: "In", values: ["worker", "receiver"] }] }, ingress: [{}] }),
+                networkPolicy({ podSelector: { matchLabels: { app: "sp" } }, egress: [{}] }),
+            ),
+            [],
+        );
+    });
+});
+
 describe("the program's own objects", () => {
     for (const stack of ["in-cluster", "external"]) {
         it(`${stack}: every object the program registers passes every policy of the pack`, async () => {
             const run = await runFixture(stack);
             const found: string[] = [];
             for (const resource of run.resources.filter((registered) => registered.type.startsWith("kubernetes:"))) {
-                for (const policy of resourcePolicies) {
+                for (const policy of policies) {
                     const messages = await violations(policy.name, resource.type, resource.inputs);
                     found.push(...messages.map((message) => `${resource.type} ${resource.name}: ${policy.name}: ${message}`));
                 }
             }
-            const kubernetes = run.resources.filter((registered) => registered.type.startsWith("kubernetes:"));
+            const kubernetesResources = run.resources.filter((registered) => registered.type.startsWith("kubernetes:"));
             for (const policy of stackPolicies) {
-                const messages = await stackViolations(policy.name, kubernetes.map(({ type, name, inputs }) => ({ type, name, props: inputs })));
+                const messages = await stackViolations(policy.name, kubernetesResources.map(({ type, name, inputs }) => ({ type, name, props: inputs })));
                 found.push(...messages.map((message) => `${policy.name}: ${message}`));
             }
             assert.deepEqual(found, []);
