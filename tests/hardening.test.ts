@@ -241,6 +241,20 @@ describe("exposure", () => {
         assert.doesNotMatch(run.outputs.etcHostsLine, /manager/);
     });
 
+    it("unpublished managers are closed to the ingress controller too (NetworkPolicy), the dashboard stays open", async () => {
+        const fromIngressController = (run: ProgramRun, name: string) =>
+            objectNamed(run, "NetworkPolicy", name).spec.ingress?.some((rule: any) =>
+                rule.from?.some((peer: any) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "ingress-nginx"),
+            ) ?? false;
+        const published = await runFixture("external");
+        const unpublished = await runFixture("external", (config) => setPath(config, "exposure.managers", false));
+        for (const name of managerNames) {
+            assert.equal(fromIngressController(published, name), true, name);
+            assert.equal(fromIngressController(unpublished, name), false, name);
+        }
+        assert.equal(fromIngressController(unpublished, "wso2sp-dashboard"), true);
+    });
+
     it("a source range that is not a CIDR is refused before anything is deployed", async () => {
         await assert.rejects(
             runFixture("external", (config) => setPath(config, "exposure.sourceRanges", ["10.0.0.0/33"])),
