@@ -1,4 +1,5 @@
 import { createHmac } from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,13 +10,15 @@ import { MySql } from "./components/mysql";
 import { NetworkIsolation } from "./components/networkIsolation";
 import { NfsVolume } from "./components/nfsVolume";
 import { PodScripts } from "./components/podScripts";
+import { SiddhiApps } from "./components/siddhiApps";
 import { ClaimMount, SpNode } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
-import { confNodes, minResourceCount, readConfTree } from "./config/confs";
+import { confNodes, readConfTree } from "./config/confs";
 import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, SpNodeSpec, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
+import { deploymentDigest, minResourceCount, readSiddhiApps, siddhiAppsJobPods, syncScriptPath } from "./config/siddhiApps";
 import { podSecurityAdmission } from "./kube/admission";
 import { disruptionBudget } from "./kube/disruption";
 import { deploymentFlows } from "./kube/networkPolicies";
@@ -25,6 +28,7 @@ import { componentSelector, keepOnDestroy, workloadSelector } from "./kube/workl
 // Everything that can be wrong with the input is found here, before the first resource exists.
 const settings = loadSettings();
 const confTree = readConfTree(path.resolve(projectDir, settings.confsDir));
+const siddhiApps = readSiddhiApps(path.resolve(projectDir, settings.siddhiAppsDir));
 
 const labels = names.commonLabels;
 // Deleting the namespace would delete the claims with it, so it is kept like them.
@@ -134,6 +138,7 @@ const mysql = settings.database.inCluster
 const zookeeper = settings.zookeeper.inCluster
     ? new ZooKeeperEnsemble("zookeeper", {
           namespace: ns,
+          ensembleName: names.zookeeperEnsembleName,
           serviceNames: names.zookeeperServiceNames,
           ports: names.zookeeperPorts,
           image: settings.zookeeper.image,
@@ -141,7 +146,19 @@ const zookeeper = settings.zookeeper.inCluster
     : undefined;
 const zookeeperConnect = zookeeper?.connect ?? settings.zookeeper.connect;
 const kafka = settings.kafka.inCluster
-    ? new Kafka("kafka", { namespace: ns, serviceName: names.kafkaServiceName, port: names.kafkaPort, zookeeperConnect, image: settings.kafka.image })
+    ? new Kafka(
+          "kafka",
+          {
+              namespace: ns,
+              serviceName: names.kafkaServiceName,
+              port: names.kafkaPort,
+              zookeeperConnect,
+              zookeeperIdentity: zookeeper?.identity ?? settings.zookeeper.connect,
+              image: settings.kafka.image,
+          },
+          // A broker started afresh must register with the ensemble it will keep: the new one.
+          { dependsOn: zookeeper ? [zookeeper] : [] },
+      )
     : undefined;
 
 const endpoints: Endpoints = {
@@ -159,6 +176,7 @@ const confsConfigMaps = Object.fromEntries(
 const podScripts = new PodScripts("pod-scripts", { namespace: ns, directory: path.join(projectDir, "pod-scripts") });
 
 const specs = spNodeSpecs(settings, endpoints, credentials.metadata.name);
+const image = (imageName: string) => `${registry}/${imageName}:${settings.imageTag}`;
 
 // Off for clusters whose network plugin ignores NetworkPolicy (README, "Network policies").
 if (settings.networkPolicies.enabled) {
@@ -169,7 +187,7 @@ if (settings.networkPolicies.enabled) {
             endpoints,
             inCluster: { database: settings.database.inCluster, kafka: settings.kafka.inCluster, zookeeper: settings.zookeeper.inCluster },
             settings: settings.networkPolicies,
-            managerApiClients: [],
+            managerApiClients: [siddhiAppsJobPods],
         }),
     });
 }
@@ -204,7 +222,7 @@ const spNodes = specs.map((spec) => {
     const node = new SpNode(spec.name, {
         namespace: ns,
         spec,
-        image: `${registry}/${spec.imageName}:${settings.imageTag}`,
+        image: image(spec.imageName),
         memory: settings.memory[spec.kind],
         cpu: settings.cpu[spec.kind],
         scheduling: scheduling(spec),
@@ -225,23 +243,40 @@ const spNodes = specs.map((spec) => {
 });
 
 // Drains and evictions keep one manager of the pair, and enough workers for the managers to keep
-// their Siddhi apps deployed (minResourceCount in confs/manager; at least one when it is unset).
+// their Siddhi apps deployed (minResourceCount in confs/manager).
 disruptionBudget("managers-budget", { namespace: ns, name: "wso2sp-managers", labels, selector: managers, minAvailable: 1 });
 disruptionBudget("workers-budget", {
     namespace: ns,
     name: names.nodeServiceNames.worker,
     labels,
     selector: workloadSelector(names.appNames.sp, names.nodeServiceNames.worker),
-    minAvailable: minResourceCount(confTree) ?? 1,
+    minAvailable: minResourceCount(confTree.manager),
 });
-if (zookeeper) {
-    // The ensemble of three keeps its quorum (two) through a drain.
-    disruptionBudget("zookeeper-budget", { namespace: ns, name: "zookeeper", labels, selector: componentSelector(names.appNames.zookeeper, "zookeeper"), minAvailable: 2 });
-}
+
+// Runs once managers and workers are ready, and again whenever the apps or those nodes change.
+const appsJob = new SiddhiApps(
+    "siddhi-apps",
+    {
+        namespace: ns,
+        apps: siddhiApps,
+        script: fs.readFileSync(syncScriptPath, "utf8"),
+        image: image(specs.find((spec) => spec.kind === "manager")!.imageName),
+        serviceAccountName: serviceAccount.metadata.name,
+        imagePullSecretName: pullSecret?.metadata.name,
+        credentialsSecretName: credentials.metadata.name,
+        managerUrls: specs.filter((spec) => spec.kind === "manager").map((spec) => `https://${spec.name}:${spec.nodePort}`),
+        minWorkers: minResourceCount(confTree.manager),
+        deploymentDigest: deploymentDigest(settings.workers, confTree),
+    },
+    { dependsOn: spNodes.filter((_, index) => specs[index].kind !== "dashboard") },
+);
 
 /** The published ingress hosts of one node kind. */
 const ingressHosts = (kind?: SpNodeSpec["kind"]) => specs.filter((spec) => spec.ingressHost !== "" && (kind === undefined || spec.kind === kind)).map((spec) => spec.ingressHost);
 export const namespace = ns;
+/** The apps of the Siddhi apps folder, once the managers run them, and the smoke check that followed. */
+export const siddhiAppsDeployed = appsJob.deployedApps;
+export const smokeCheck = appsJob.smokeCheck;
 export const managerUrls = ingressHosts("manager").map((host) => `https://${host}`);
 export const dashboardUrl = ingressHosts("dashboard").map((host) => `https://${host}/monitoring`)[0];
 /** The `/etc/hosts` line for clients when the ingress hosts are not in DNS. */

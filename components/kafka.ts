@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
-import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
+import { containerSecurity, podSecurity, resources, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
 
 export interface KafkaArgs {
     /** Namespace of every object. */
@@ -11,6 +11,11 @@ export interface KafkaArgs {
     port: number;
     /** ZooKeeper `host:port,…` the broker registers with. */
     zookeeperConnect: string;
+    /**
+     * A value that changes whenever the ensemble behind `zookeeperConnect` starts from empty state:
+     * the in-cluster ensemble's `identity`, or the external connect string.
+     */
+    zookeeperIdentity: string;
     /** A `confluentinc/cp-kafka` image (ZooKeeper mode, 7.x) with a pinned tag. */
     image: string;
 }
@@ -18,9 +23,21 @@ export interface KafkaArgs {
 /** uid of `appuser` in the Confluent images. */
 const kafkaUserId = 1000;
 
+/** Pod annotation carrying the ZooKeeper ensemble's identity. */
+export const zookeeperIdentityAnnotation = "wso2sp/zookeeper-ensemble";
+
 /**
  * The evaluation Kafka: one broker behind a Service whose name it advertises. The image's own
  * start script waits (bounded) for ZooKeeper before the broker starts.
+ *
+ * The broker's data dir (emptyDir) records the cluster id of the ensemble it first registered
+ * with, and survives container restarts: a broker restarted against an ensemble that started
+ * afresh refuses to start (InconsistentClusterIdException) for as long as its pod lives. So the
+ * pod template carries the ensemble's identity, and a new ensemble replaces the pod, and with it
+ * the data dir; the caller orders this after the ensemble is ready (dependsOn). Any other change
+ * of the pod (image, memory) or a drain also gives the broker an empty data dir, which is safe:
+ * it takes the cluster id from the ensemble, which kept it. A StatefulSet, because two pods of
+ * broker id 1 must not overlap (see statefulSetSpec).
  */
 export class Kafka extends pulumi.ComponentResource {
     /** `host:port` for clients. */
@@ -32,15 +49,18 @@ export class Kafka extends pulumi.ComponentResource {
         const { selector, labels } = workloadLabels(appNames.kafka, args.serviceName, "kafka", args.image);
         this.bootstrapServers = `${args.serviceName}:${args.port}`;
 
-        new k8s.apps.v1.Deployment(
+        new k8s.apps.v1.StatefulSet(
             name,
             {
                 metadata: { name: args.serviceName, namespace: args.namespace, labels },
-                spec: deploymentSpec({
+                spec: statefulSetSpec({
                     replicas: 1,
-                    singleton: true,
+                    // The broker needs no DNS name of its own: its clients' Service governs the set.
+                    serviceName: args.serviceName,
+                    parallelStart: false,
                     selector,
                     labels,
+                    podAnnotations: { [zookeeperIdentityAnnotation]: args.zookeeperIdentity },
                     pod: {
                         securityContext: podSecurity(kafkaUserId),
                         containers: [
@@ -71,7 +91,13 @@ export class Kafka extends pulumi.ComponentResource {
                     },
                 }),
             },
-            { parent: this, customTimeouts: rolloutTimeouts },
+            {
+                parent: this,
+                customTimeouts: rolloutTimeouts,
+                // It was a Deployment of the same name: Pulumi replaces it (deleting the old one first,
+                // as the name stays) instead of running both.
+                aliases: [{ type: "kubernetes:apps/v1:Deployment" }],
+            },
         );
 
         new k8s.core.v1.Service(

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames, databaseNames, mysqlDataClaimName } from "../config/names";
-import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
+import { containerSecurity, podSecurity, resources, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
 import { NfsVolume } from "./nfsVolume";
 
 export interface MySqlArgs {
@@ -25,8 +25,23 @@ export interface MySqlArgs {
 const mysqlUserId = 999;
 
 /**
+ * How long mysqld may take to stop: it flushes InnoDB's buffer pool on SIGTERM (it is the
+ * container's PID 1 in the official image); killed earlier, the next start runs crash recovery.
+ */
+const stopSeconds = 120;
+
+/**
  * The evaluation MySQL: data on an NFS volume, SP's two databases created on first start and
  * granted to one application user; passwords only from the credentials Secret.
+ *
+ * Two `mysqld` must never run on the one data directory, and NFS does not stop them. So:
+ * - a StatefulSet, whose controller starts the next `sp-rdbms-0` only once the previous one is
+ *   gone: on a drain (eviction), on any update of the pod, and on a new claim;
+ * - when Pulumi must replace the StatefulSet (another namespace, or a field Kubernetes cannot
+ *   update), it deletes the old one first (`deleteBeforeReplace`; for a same-named one in the same
+ *   namespace pulumi-kubernetes would too, but not across namespaces), and that delete returns
+ *   only once the pod is gone: pulumi-kubernetes deletes with foreground propagation, stated here
+ *   as an annotation, and waits for the object to disappear (provider/pkg/await/await.go).
  */
 export class MySql extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
@@ -75,18 +90,25 @@ export class MySql extends pulumi.ComponentResource {
         );
 
         const secret = (key: string) => ({ secretKeyRef: { name: args.credentials.secretName, key } });
-        new k8s.apps.v1.Deployment(
+        new k8s.apps.v1.StatefulSet(
             name,
             {
-                metadata: { name: args.serviceName, namespace: args.namespace, labels },
-                spec: deploymentSpec({
+                metadata: {
+                    name: args.serviceName,
+                    namespace: args.namespace,
+                    labels,
+                    annotations: { "pulumi.com/deletionPropagationPolicy": "foreground" },
+                },
+                spec: statefulSetSpec({
                     replicas: 1,
-                    // Two servers must never share one data directory.
-                    singleton: true,
+                    // The server needs no DNS name of its own: its clients' Service governs the set.
+                    serviceName: args.serviceName,
+                    parallelStart: false,
                     selector,
                     labels,
                     pod: {
                         securityContext: podSecurity(mysqlUserId),
+                        terminationGracePeriodSeconds: stopSeconds,
                         containers: [
                             {
                                 name: "mysql",
@@ -114,7 +136,15 @@ export class MySql extends pulumi.ComponentResource {
                     },
                 }),
             },
-            { parent: this, customTimeouts: rolloutTimeouts },
+            {
+                parent: this,
+                customTimeouts: rolloutTimeouts,
+                deleteBeforeReplace: true,
+                // It was a Deployment of the same name: the new kind is a replacement, so the old
+                // server stops before the new one starts, instead of both running until the end of
+                // the update.
+                aliases: [{ type: "kubernetes:apps/v1:Deployment" }],
+            },
         );
 
         const service = new k8s.core.v1.Service(

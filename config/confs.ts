@@ -2,7 +2,6 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
 import { configVolumeRoot } from "./image";
 
 /** The node kinds with a configuration tree: `confs/<kind>/` mirrors that kind's product home. */
@@ -57,17 +56,6 @@ export function readConfTree(confsDir: string): ConfTree {
         throw new pulumi.RunError(`Invalid configuration files; nothing was deployed:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     }
     return tree;
-}
-
-/**
- * `deployment.config.minResourceCount` of the managers' conf/manager/deployment.yaml: how many
- * workers must have joined before the managers deploy Siddhi apps; undefined when confs/ omits it.
- */
-export function minResourceCount(tree: ConfTree): number | undefined {
-    const file = tree.manager.find((directory) => directory.relativeDir === "conf/manager")?.data["deployment.yaml"];
-    const document = file === undefined ? undefined : (parseYaml(file) as Record<string, { minResourceCount?: unknown } | undefined> | null);
-    const value = document?.["deployment.config"]?.minResourceCount;
-    return typeof value === "number" ? value : undefined;
 }
 
 /** Directories below `root` (relative paths, sorted) with the files each holds directly. */

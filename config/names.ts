@@ -34,6 +34,9 @@ export const mysqlServiceName = "sp-rdbms";
 export const mysqlPort = 3306;
 export const kafkaServiceName = "kafka-service";
 export const kafkaPort = 9092;
+/** The ensemble's StatefulSet and headless Service: its pods are `zookeeper-0`..`zookeeper-2`. */
+export const zookeeperEnsembleName = "zookeeper";
+/** One Service per server, in server-id order: the names SP and Kafka connect to and the servers know each other by. */
 export const zookeeperServiceNames = ["zoo1", "zoo2", "zoo3"] as const;
 export const zookeeperPorts = { client: 2181, follower: 2888, election: 3888 } as const;
 

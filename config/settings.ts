@@ -142,6 +142,7 @@ const schema = z
         ),
         volumeProtection: z.enum(["retainOnDelete", "protect"]),
         confsDir: z.string().min(1),
+        siddhiAppsDir: z.string().min(1),
         imageRegistry: z.string().regex(/^[^\s:@]*(:\d+)?(\/[^\s:@]+)*$/, { error: "must be a registry/repository prefix" }),
         imageTag: z.string().regex(/^[\w][\w.-]{0,127}$/, { error: "must be an image tag" }),
         subscriptionUsername: z.string(),
@@ -200,6 +201,7 @@ const fixExamples: Record<string, string> = {
     "kafka.bootstrapServers": "pulumi config set --path kafka.bootstrapServers kafka-1.example.com:9092",
     "zookeeper.connect": "pulumi config set --path zookeeper.connect zk-1.example.com:2181,zk-2.example.com:2181",
     confsDir: "pulumi config set confsDir confs",
+    siddhiAppsDir: "pulumi config set siddhiAppsDir siddhi-apps",
     "ingress.hosts.manager1": "pulumi config set --path ingress.hosts.manager1 sp-manager-1.example.com",
     "ingress.hosts.manager2": "pulumi config set --path ingress.hosts.manager2 sp-manager-2.example.com",
     "ingress.hosts.dashboard": "pulumi config set --path ingress.hosts.dashboard sp-dashboard.example.com",
@@ -357,6 +359,10 @@ function crossChecks(settings: ParsedSettings, secretValue: (key: SecretKey) => 
     const confsDir = path.resolve(projectDir, settings.confsDir);
     if (!fs.existsSync(confsDir) || !fs.statSync(confsDir).isDirectory()) {
         problems.push({ path: ["confsDir"], message: `names ${confsDir}, which is not a directory` });
+    }
+    const siddhiAppsDir = path.resolve(projectDir, settings.siddhiAppsDir);
+    if (!fs.existsSync(siddhiAppsDir) || !fs.statSync(siddhiAppsDir).isDirectory()) {
+        problems.push({ path: ["siddhiAppsDir"], message: `names ${siddhiAppsDir}, which is not a directory` });
     }
     return problems;
 }

@@ -9,7 +9,7 @@ export type PlacementMode = "required" | "preferred";
 /** One failure domain per node: a drain or a node failure takes out what runs there. */
 const nodeTopology = "kubernetes.io/hostname";
 
-/** Keeps the pod off any node that runs a pod matching `peers` (the other manager of the pair). */
+/** Keeps the pod off any node that runs a pod matching `peers` (the other manager, the other ZooKeeper servers). */
 export function apartFrom(peers: Record<string, string>, mode: PlacementMode): k8s.types.input.core.v1.Affinity {
     const term = { labelSelector: { matchLabels: peers }, topologyKey: nodeTopology };
     return {

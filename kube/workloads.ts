@@ -81,11 +81,59 @@ export function deploymentSpec(args: {
         replicas: args.replicas,
         strategy: args.singleton ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         selector: { matchLabels: args.selector },
-        template: {
-            metadata: { labels: args.labels, annotations: args.podAnnotations },
-            spec: { automountServiceAccountToken: false, enableServiceLinks: false, ...args.pod },
-        },
+        template: podTemplate(args),
     };
+}
+
+/** The pod defaults every workload shares (see deploymentSpec). */
+function podTemplate(args: {
+    labels: Record<string, string>;
+    podAnnotations?: Record<string, pulumi.Input<string>>;
+    pod: k8s.types.input.core.v1.PodSpec;
+}): k8s.types.input.core.v1.PodTemplateSpec {
+    return {
+        metadata: { labels: args.labels, annotations: args.podAnnotations },
+        spec: { automountServiceAccountToken: false, enableServiceLinks: false, ...args.pod },
+    };
+}
+
+/**
+ * A StatefulSet spec, for the workloads whose pods must never overlap: the controller creates a
+ * pod of an identity (`<name>-<ordinal>`) only once the previous pod of that identity is gone,
+ * also when a drain evicts it, where a Deployment would start the replacement at once. Updates roll
+ * one pod at a time, highest ordinal first, each only after the one before is ready again.
+ * `parallelStart` starts (and scales) all pods at once, for an ensemble whose pods become ready
+ * only together; it does not change how updates roll.
+ */
+export function statefulSetSpec(args: {
+    replicas: number;
+    /** The Service that governs the set: a headless one gives each pod `<pod>.<service>` in DNS. */
+    serviceName: string;
+    parallelStart: boolean;
+    selector: Record<string, string>;
+    labels: Record<string, string>;
+    /** Pod annotations; a changed value rolls the pods. */
+    podAnnotations?: Record<string, pulumi.Input<string>>;
+    pod: k8s.types.input.core.v1.PodSpec;
+}): k8s.types.input.apps.v1.StatefulSetSpec {
+    return {
+        replicas: args.replicas,
+        serviceName: args.serviceName,
+        podManagementPolicy: args.parallelStart ? "Parallel" : "OrderedReady",
+        updateStrategy: { type: "RollingUpdate" },
+        selector: { matchLabels: args.selector },
+        template: podTemplate(args),
+    };
+}
+
+/**
+ * Fields of a StatefulSet that Kubernetes cannot change in place: changing any of them (or the
+ * name or namespace) makes Pulumi replace the set, and every pod with it at once.
+ * pulumi-kubernetes lists the same ones (provider/pkg/provider/diff.go, `statefulSet`).
+ */
+export function statefulSetIdentity(name: string, spec: k8s.types.input.apps.v1.StatefulSetSpec) {
+    const { serviceName, podManagementPolicy, selector, volumeClaimTemplates, revisionHistoryLimit } = spec;
+    return { name, serviceName, podManagementPolicy, selector, volumeClaimTemplates, revisionHistoryLimit };
 }
 
 /**

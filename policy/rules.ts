@@ -169,9 +169,11 @@ const containerResourcesAndReadiness: ResourceValidationPolicy = {
     name: "container-resources-and-readiness",
     description: "Every container must declare a memory request and limit (the JVM-based SP nodes are otherwise " +
         "OOM-killed or starve their node) and a readinessProbe (so Services only route to started nodes); " +
-        "initContainers need the memory request and limit only.",
+        "initContainers and the containers of Jobs need the memory request and limit only.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
+        // A Job's pods run to completion and no Service routes to them: readiness means nothing there.
+        const runsToCompletion = parseKubernetesType(args.type)?.group === "batch";
         for (const { container, init, label } of workloadPod(args)?.containers ?? []) {
             const required: [field: string, value: unknown][] = [
                 ["resources.requests.memory", container.resources?.requests?.memory],
@@ -179,7 +181,7 @@ const containerResourcesAndReadiness: ResourceValidationPolicy = {
             ];
             // Kubernetes rejects probes on init containers (bar restartPolicy: Always sidecars): they
             // run to completion before the pod can serve traffic.
-            if (!init) {
+            if (!init && !runsToCompletion) {
                 required.push(["readinessProbe", container.readinessProbe]);
             }
             const missing = required.filter(([, value]) => isUnset(value)).map(([field]) => field);

@@ -4,6 +4,9 @@
  * stack is run once per describe (the real program under Pulumi's mock runtime, see harness.ts).
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as net from "node:net";
+import { promisify } from "node:util";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,8 +18,10 @@ import {
     ProgramRun,
     projectDir,
     readStackConfig,
+    Registered,
     registeredBeforeError,
     runFixture,
+    runProgram,
     setPath,
     StackConfig,
 } from "./harness";
@@ -133,22 +138,83 @@ function envValue(run: ProgramRun, workload: K8sObject, container: K8sObject, na
     return value;
 }
 
-/** The Deployments whose pods a Service routes to. */
-function backingDeployments(run: ProgramRun, service: K8sObject): K8sObject[] {
+/** The pods a workload runs, with their labels: a StatefulSet's pods also carry their own name. */
+function podsOf(workload: K8sObject): { workload: K8sObject; podName?: string; labels: Record<string, string> }[] {
+    const labels: Record<string, string> = workload.spec.template.metadata?.labels ?? {};
+    if (workload.kind !== "StatefulSet") {
+        return [{ workload, labels }];
+    }
+    return Array.from({ length: workload.spec.replicas ?? 1 }, (_, ordinal) => {
+        const podName = `${workload.metadata.name}-${ordinal}`;
+        return { workload, podName, labels: { ...labels, "statefulset.kubernetes.io/pod-name": podName } };
+    });
+}
+
+/** The pods (of Deployments and StatefulSets) a Service routes to. */
+function podsBehind(run: ProgramRun, serviceName: string) {
+    const service = objectNamed(run, "Service", serviceName);
     const selector: Record<string, string> = service.spec?.selector ?? {};
-    assert.ok(Object.keys(selector).length > 0, `Service ${service.metadata.name} selects no pods`);
-    return objectsOfKind(run, "Deployment").filter(
-        (deployment) =>
-            deployment.metadata.namespace === service.metadata.namespace &&
-            Object.entries(selector).every(([key, value]) => deployment.spec.template.metadata?.labels?.[key] === value),
+    assert.ok(Object.keys(selector).length > 0, `Service ${serviceName} selects no pods`);
+    return run.objects
+        .filter((object) => ["Deployment", "StatefulSet"].includes(object.kind) && object.metadata.namespace === service.metadata.namespace)
+        .flatMap(podsOf)
+        .filter((pod) => Object.entries(selector).every(([key, value]) => pod.labels[key] === value));
+}
+
+/** The one workload behind a Service. */
+function workloadBehind(run: ProgramRun, serviceName: string): K8sObject {
+    const backing = [...new Set(podsBehind(run, serviceName).map((pod) => pod.workload))];
+    assert.equal(backing.length, 1, `Service ${serviceName} routes to ${backing.length} workloads`);
+    return backing[0];
+}
+
+const execFileAsync = promisify(execFile);
+
+/** The literal env of a container in one pod, with the downward API's pod name filled in. */
+function podEnvironment(container: K8sObject, podName: string): Record<string, string> {
+    return Object.fromEntries(
+        (container.env ?? [])
+            .filter((env: K8sObject) => env.value !== undefined || env.valueFrom?.fieldRef?.fieldPath === "metadata.name")
+            .map((env: K8sObject) => [env.name, env.value ?? podName]),
     );
 }
 
-/** The one Deployment behind a Service. */
-function deploymentBehind(run: ProgramRun, serviceName: string): K8sObject {
-    const backing = backingDeployments(run, objectNamed(run, "Service", serviceName));
-    assert.equal(backing.length, 1, `Service ${serviceName} routes to ${backing.length} Deployments`);
-    return backing[0];
+/**
+ * Runs an exec probe against a local server standing in for the one on `port`, which answers
+ * whatever it is sent with `answer`: whether the probe passes, and what it asked.
+ */
+async function probeAgainstFakeServer(command: string[], port: number, answer: string): Promise<{ ready: boolean; asked: string }> {
+    let asked = "";
+    const server = net.createServer((socket) => {
+        socket.once("data", (data) => {
+            asked = data.toString();
+            socket.end(answer);
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const fakePort = (server.address() as net.AddressInfo).port;
+    try {
+        const argv = command.map((arg) => arg.replaceAll(`127.0.0.1/${port}`, `127.0.0.1/${fakePort}`));
+        const ready = await execFileAsync(argv[0], argv.slice(1), { timeout: 10_000 }).then(
+            () => true,
+            () => false,
+        );
+        return { ready, asked };
+    } finally {
+        server.close();
+    }
+}
+
+/** How the program registered an object: its Pulumi type, name, inputs and resource options. */
+function registered(run: ProgramRun, object: K8sObject): Registered {
+    const found = run.resources.find(
+        (resource) =>
+            resource.type.endsWith(`:${object.kind}`) &&
+            resource.inputs.metadata?.name === object.metadata.name &&
+            resource.inputs.metadata?.namespace === object.metadata.namespace,
+    );
+    assert.ok(found, `${object.kind} ${object.metadata.name} was not registered`);
+    return found;
 }
 
 /** `host:port` of a Service, checking that the Service exposes the port. */
@@ -229,7 +295,10 @@ const spDeployments = (run: ProgramRun) => objectsOfKind(run, "Deployment").filt
 const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
 const workerNames = ["wso2sp-worker", "wso2sp-receiver"];
 const zookeeperNames = ["zoo1", "zoo2", "zoo3"];
-const inClusterNames = ["sp-rdbms", ...zookeeperNames, "kafka-service"];
+const zookeeperEnsemble = "zookeeper";
+/** The pod annotation of Kafka that follows the ensemble (components/kafka.ts). */
+const ensembleAnnotation = "wso2sp/zookeeper-ensemble";
+const inClusterNames = ["sp-rdbms", zookeeperEnsemble, ...zookeeperNames, "kafka-service"];
 /** The MySQL claim is named from its NFS source: `sp-rdbms-volume-claim-<hash>`. */
 const mysqlClaimPattern = /^sp-rdbms-volume-claim-[0-9a-f]{8}$/;
 
@@ -296,7 +365,7 @@ function specifyEndpoints(stack: () => { run: ProgramRun; expected: ExpectedEndp
                 // The port the manager serves HTTPS on is the one its Service must expose to workers.
                 const managerPort = envValue(run, manager, onlyContainer(manager), "NODE_PORT");
                 assertServiceExposes(run, managerName, managerPort);
-                assert.equal(deploymentBehind(run, managerName), manager, `Service ${managerName} does not route to the ${managerName} pods`);
+                assert.equal(workloadBehind(run, managerName), manager, `Service ${managerName} does not route to the ${managerName} pods`);
                 assert.equal(seen(`MANAGER_${index + 1}_HOST`), objectNamed(run, "Service", managerName).metadata.name, `${name} MANAGER_${index + 1}_HOST`);
                 assert.equal(seen(`MANAGER_${index + 1}_PORT`), managerPort, `${name} MANAGER_${index + 1}_PORT`);
             });
@@ -448,7 +517,7 @@ async function passwordOutputsSecret(): Promise<boolean> {
 
 /** The password the MySQL container gives the root account, the one it creates the application user with, and the SP ones. */
 function passwordsSeen(run: ProgramRun) {
-    const mysql = run.objects.find((object) => object.kind === "Deployment" && object.metadata.name === "sp-rdbms");
+    const mysql = run.objects.some((object) => object.kind === "Service" && object.metadata.name === "sp-rdbms") ? workloadBehind(run, "sp-rdbms") : undefined;
     const mysqlContainer = mysql ? onlyContainer(mysql) : undefined;
     const sp = spDeployments(run).map((deployment) => ({ deployment, container: onlyContainer(deployment) }));
     const spWithDatabase = sp.filter(({ container }) => (container.env ?? []).some((env: K8sObject) => env.name === "DATABASE_PASSWORD"));
@@ -479,15 +548,14 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
     it("is a complete example: it needs no secret settings and yields MySQL, ZooKeeper and Kafka", () => {
         assert.deepEqual(readStackConfig("dev").secretKeys, [], "Pulumi.dev.yaml holds secure values that a fresh stack cannot decrypt");
         for (const name of inClusterNames) {
-            objectNamed(run, "Deployment", name);
-            objectNamed(run, "Service", name);
+            workloadBehind(run, name);
         }
     });
 
-    it("routes each dependency Service to exactly one Deployment whose container listens on the Service's ports", () => {
+    it("routes each dependency Service to exactly one workload whose container listens on the Service's ports", () => {
         for (const name of inClusterNames) {
             const service = objectNamed(run, "Service", name);
-            const deployment = deploymentBehind(run, name);
+            const deployment = workloadBehind(run, name);
             const containerPorts = podSpec(deployment).containers.flatMap((container: K8sObject) => (container.ports ?? []).map((port: K8sObject) => port.containerPort));
             for (const port of service.spec.ports) {
                 const target = port.targetPort ?? port.port;
@@ -499,14 +567,14 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
     describe("MySQL", () => {
         it("serves sp-rdbms:3306 from the pinned image of database.image", () => {
             address(run, "sp-rdbms", 3306);
-            const container = onlyContainer(deploymentBehind(run, "sp-rdbms"));
+            const container = onlyContainer(workloadBehind(run, "sp-rdbms"));
             assert.equal(container.image, effective(config, "database").image);
             assert.ok(isPinned(container.image), `${container.image} has no explicit tag`);
             assert.ok((container.ports ?? []).some((port: K8sObject) => port.containerPort === 3306));
         });
 
         it("runs as uid 999, never root, and allows 10000 connections", () => {
-            const deployment = deploymentBehind(run, "sp-rdbms");
+            const deployment = workloadBehind(run, "sp-rdbms");
             const container = onlyContainer(deployment);
             const pod = podSpec(deployment).securityContext ?? {};
             const own = container.securityContext ?? {};
@@ -517,7 +585,7 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
         });
 
         it("keeps its data on claim sp-rdbms-volume-claim-<hash>, bound to a Retain NFS volume on nfs.mysqlDataPath that pulumi destroy leaves alone", () => {
-            const deployment = deploymentBehind(run, "sp-rdbms");
+            const deployment = workloadBehind(run, "sp-rdbms");
             const mysqlClaim = claimMountedAt(deployment, onlyContainer(deployment), "/var/lib/mysql")!;
             assert.match(mysqlClaim, mysqlClaimPattern);
             const claim = objectNamed(run, "PersistentVolumeClaim", mysqlClaim);
@@ -543,7 +611,7 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
         });
 
         it("creates SP_MGT_DB and SP_WORKER_STATE_DB on first start and grants the application user (database.username, not root) on both", () => {
-            const deployment = deploymentBehind(run, "sp-rdbms");
+            const deployment = workloadBehind(run, "sp-rdbms");
             const container = onlyContainer(deployment);
             const sql = configMapText(configMapMountedAt(run, deployment, container, "/docker-entrypoint-initdb.d"));
             const username = effective(config, "database").username;
@@ -566,6 +634,40 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
             assert.deepEqual(seen.spDatabase, [seen.mysqlUser]);
             assert.notEqual(seen.mysqlRoot, seen.mysqlUser);
         });
+
+        it("runs mysqld as a StatefulSet of one pod on the bound NFS claim: a drain or an update starts the next sp-rdbms-0 only once the previous one is gone", () => {
+            const mysql = workloadBehind(run, "sp-rdbms");
+            assert.equal(mysql.kind, "StatefulSet", "a Deployment starts the replacement pod while the evicted one still stops");
+            assert.equal(mysql.spec.replicas, 1);
+            assert.equal(mysql.spec.podManagementPolicy ?? "OrderedReady", "OrderedReady");
+            assert.equal(mysql.spec.updateStrategy?.type ?? "RollingUpdate", "RollingUpdate");
+            assert.equal(mysql.spec.volumeClaimTemplates, undefined, "the data claim must stay the one bound to the NFS volume");
+            assert.match(claimMountedAt(mysql, onlyContainer(mysql), "/var/lib/mysql")!, mysqlClaimPattern);
+            assert.ok(podSpec(mysql).terminationGracePeriodSeconds >= 60, "mysqld gets no time to flush InnoDB on stop");
+        });
+
+        it("when Pulumi replaces it (another namespace, or the Deployment it was), deletes the old one first and waits until its pod is gone", () => {
+            const mysql = workloadBehind(run, "sp-rdbms");
+            const options = registered(run, mysql).options as pulumi.CustomResourceOptions;
+            assert.equal(options.deleteBeforeReplace, true, "a replacement in another namespace would start before the old server stops");
+            // pulumi-kubernetes deletes with this propagation (default foreground) and then waits for
+            // the object to be gone; in the foreground, that is after its pods (await.go, Deletion).
+            const propagation = mysql.metadata.annotations?.["pulumi.com/deletionPropagationPolicy"] ?? "foreground";
+            assert.equal(propagation, "foreground");
+            assert.ok(
+                (options.aliases ?? []).some((alias) => typeof alias === "object" && (alias as { type?: string }).type === "kubernetes:apps/v1:Deployment"),
+                "the Deployment of earlier versions would run next to the StatefulSet until the end of the update",
+            );
+        });
+
+        it("keeps its pod's security, memory bound and probes", () => {
+            const mysql = workloadBehind(run, "sp-rdbms");
+            const container = onlyContainer(mysql);
+            assert.equal(podSpec(mysql).automountServiceAccountToken, false);
+            assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+            assert.equal(container.resources.limits.memory, container.resources.requests.memory);
+            assert.ok(container.startupProbe && container.livenessProbe && container.readinessProbe);
+        });
     });
 
     describe("ZooKeeper", () => {
@@ -577,22 +679,104 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
             }
         });
 
-        it("gives each server its id 1..3 and the names of all three servers", () => {
+        it("runs the servers as one StatefulSet: Service zoo<i> routes to exactly its pod <ensemble>-<i-1>, every server knows all three names", () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            assert.equal(ensemble.spec.replicas, 3);
             zookeeperNames.forEach((name, index) => {
-                const deployment = deploymentBehind(run, name);
-                const container = onlyContainer(deployment);
-                assert.equal(envValue(run, deployment, container, "ZOO_MY_ID"), String(index + 1), `id of ${name}`);
-                const servers = envValue(run, deployment, container, "ZOO_SERVERS");
-                zookeeperNames.forEach((server, serverIndex) => {
-                    assert.match(servers, new RegExp(`server\\.${serverIndex + 1}=${server}:2888:3888(;|\\s|$)`), `${name} does not know ${server}`);
-                });
+                const pods = podsBehind(run, name);
+                assert.deepEqual(
+                    pods.map((pod) => pod.podName),
+                    [`${zookeeperEnsemble}-${index}`],
+                    `Service ${name} routes to ${JSON.stringify(pods.map((pod) => pod.podName))}`,
+                );
+                const servers = envValue(run, ensemble, onlyContainer(ensemble), "ZOO_SERVERS");
+                assert.match(servers, new RegExp(`(^|\\s)server\\.${index + 1}=${name}:2888:3888(;|\\s|$)`), `the servers do not know ${name} as server ${index + 1}`);
             });
+            assert.deepEqual(
+                podsBehind(run, zookeeperEnsemble).map((pod) => pod.podName),
+                [0, 1, 2].map((ordinal) => `${zookeeperEnsemble}-${ordinal}`),
+            );
+            assert.equal(ensemble.spec.serviceName, objectNamed(run, "Service", zookeeperEnsemble).metadata.name);
+            assert.equal(objectNamed(run, "Service", zookeeperEnsemble).spec.clusterIP, "None", "pods get no DNS names of their own");
+        });
+
+        it("gives the pod behind zoo<i> server id i: the container's own start command, run with that pod's name, exports ZOO_MY_ID=i", async () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            const container = onlyContainer(ensemble);
+            // The command hands over to the image's entrypoint and command (docker-library zookeeper).
+            assert.deepEqual(container.args, ["/docker-entrypoint.sh", "zkServer.sh", "start-foreground"]);
+            for (const [index, name] of zookeeperNames.entries()) {
+                const [pod] = podsBehind(run, name);
+                const env = podEnvironment(container, pod.podName!);
+                const { stdout } = await execFileAsync(container.command[0], [...container.command.slice(1), "printenv", "ZOO_MY_ID"], { env: { PATH: process.env.PATH, ...env } });
+                assert.equal(stdout.trim(), String(index + 1), `server id of ${pod.podName} (behind ${name})`);
+            }
+        });
+
+        it("binds the quorum ports on every address, not on the server's own Service name, which resolves only once its pod exists", () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            // docker-entrypoint.sh appends each word of ZOO_CFG_EXTRA to zoo.cfg.
+            const extra = envValue(run, ensemble, onlyContainer(ensemble), "ZOO_CFG_EXTRA").split(/\s+/);
+            assert.ok(extra.includes("quorumListenOnAllIPs=true"), `ZOO_CFG_EXTRA is ${extra.join(" ")}`);
+            for (const name of [zookeeperEnsemble, ...zookeeperNames]) {
+                const service = objectNamed(run, "Service", name);
+                assert.equal(service.spec.publishNotReadyAddresses, true, `Service ${name} resolves only to ready servers`);
+            }
+        });
+
+        it("starts the three servers together and rolls an update one server at a time (no partition, no parallel update)", () => {
+            const { spec } = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            // Parallel only affects start and scaling: a server is ready only once a quorum is.
+            assert.equal(spec.podManagementPolicy, "Parallel");
+            assert.equal(spec.updateStrategy?.type ?? "RollingUpdate", "RollingUpdate");
+            assert.equal(spec.updateStrategy?.rollingUpdate?.partition ?? 0, 0);
+            assert.equal(spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1, 1);
+        });
+
+        it("counts a server ready only while it serves in a quorum (the readiness command asks srvr and needs a Mode), so a rollout waits for each one's sync", async () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            const container = onlyContainer(ensemble);
+            const whitelist = envValue(run, ensemble, container, "ZOO_4LW_COMMANDS_WHITELIST").split(/[\s,]+/);
+            assert.ok(whitelist.includes("srvr") || whitelist.includes("*"), "the server refuses the srvr command");
+            const probe: string[] = container.readinessProbe?.exec?.command;
+            assert.ok(probe, "the readiness probe runs no command");
+            const follower = await probeAgainstFakeServer(probe, 2181, "Zookeeper version: 3.8.4\nLatency min/avg/max: 0/0.0/0\nMode: follower\nNode count: 5\n");
+            assert.deepEqual(follower, { ready: true, asked: "srvr" });
+            const outsideQuorum = await probeAgainstFakeServer(probe, 2181, "This ZooKeeper instance is not currently serving requests\n");
+            assert.deepEqual(outsideQuorum, { ready: false, asked: "srvr" });
+            assert.ok(container.livenessProbe?.tcpSocket, "liveness should only ask whether the server is up");
+        });
+
+        it("lets a drain take one server at a time (PodDisruptionBudget over the ensemble's pods) and spreads the servers over nodes where it can", () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            const budgets = objectsOfKind(run, "PodDisruptionBudget").filter(
+                (budget) =>
+                    budget.metadata.namespace === ensemble.metadata.namespace &&
+                    Object.entries<string>(budget.spec.selector.matchLabels).every(([key, value]) => ensemble.spec.template.metadata.labels[key] === value),
+            );
+            assert.equal(budgets.length, 1);
+            const { maxUnavailable, minAvailable } = budgets[0].spec;
+            assert.ok(maxUnavailable === 1 || minAvailable === 2, JSON.stringify(budgets[0].spec));
+            const spread = podSpec(ensemble).affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+            assert.ok(
+                spread.some((term: K8sObject) => term.podAffinityTerm.topologyKey === "kubernetes.io/hostname"),
+                "the servers may all land on one node",
+            );
+        });
+
+        it("keeps its pods' security, memory bound and probes", () => {
+            const ensemble = objectNamed(run, "StatefulSet", zookeeperEnsemble);
+            const container = onlyContainer(ensemble);
+            assert.equal(podSpec(ensemble).securityContext.runAsNonRoot, true);
+            assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+            assert.equal(container.resources.limits.memory, container.resources.requests.memory);
+            assert.ok(container.startupProbe && container.livenessProbe && container.readinessProbe);
         });
     });
 
     describe("Kafka", () => {
         it("advertises kafka-service:9092 and registers with zoo1:2181,zoo2:2181,zoo3:2181", () => {
-            const deployment = deploymentBehind(run, "kafka-service");
+            const deployment = workloadBehind(run, "kafka-service");
             const container = onlyContainer(deployment);
             const bootstrap = address(run, "kafka-service", 9092);
             const advertised = (container.env ?? []).filter((env: K8sObject) => /ADVERTISED/.test(env.name)).map((env: K8sObject) => env.value ?? "");
@@ -602,6 +786,30 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
             );
             const zookeeper = zookeeperNames.map((name) => address(run, name, 2181)).join(",");
             assert.equal(envValue(run, deployment, container, "KAFKA_ZOOKEEPER_CONNECT"), zookeeper);
+        });
+
+        it("runs one broker as a StatefulSet (never two pods of broker id 1), replacing the Deployment it was", () => {
+            const kafka = workloadBehind(run, "kafka-service");
+            assert.equal(kafka.kind, "StatefulSet");
+            assert.equal(kafka.spec.replicas, 1);
+            const { options } = registered(run, kafka);
+            assert.ok((options.aliases ?? []).some((alias) => typeof alias === "object" && (alias as { type?: string }).type === "kubernetes:apps/v1:Deployment"));
+        });
+
+        it("carries the ensemble's identity in its pod template and is updated only once the ensemble is, so a new ensemble gets a broker with a fresh data dir", async () => {
+            const kafka = workloadBehind(run, "kafka-service");
+            assert.ok(kafka.spec.template.metadata.annotations?.[ensembleAnnotation], "the broker's pod does not follow the ensemble");
+            assert.ok(
+                podSpec(kafka).volumes.some((volume: K8sObject) => volume.emptyDir) && !podSpec(kafka).volumes.some((volume: K8sObject) => volume.persistentVolumeClaim),
+                "the broker's data dir outlives its pod",
+            );
+            const component = run.resources.find((resource) => resource.type === "wso2sp:deps:Kafka");
+            const dependsOn = [component?.options.dependsOn ?? []].flat() as pulumi.Resource[];
+            const urns = await Promise.all(dependsOn.map((resource) => (resource.urn as unknown as { promise(): Promise<string> }).promise()));
+            assert.ok(
+                urns.some((urn) => urn.includes("wso2sp:deps:ZooKeeperEnsemble")),
+                `Kafka depends on ${JSON.stringify(urns)}, not on the ensemble`,
+            );
         });
     });
 
@@ -677,7 +885,7 @@ describe("dependencies: external (Pulumi.prod.yaml)", () => {
         for (const object of run.objects) {
             assert.ok(!inClusterNames.includes(object.metadata?.name), `prod registers ${object.kind} ${object.metadata?.name}`);
         }
-        for (const kind of ["Deployment", "Service"]) {
+        for (const kind of ["Deployment", "StatefulSet", "Service"]) {
             for (const object of objectsOfKind(run, kind)) {
                 assert.match(object.metadata.name, /^wso2sp-/, `prod runs ${kind} ${object.metadata.name}, which is not an SP node`);
             }
@@ -715,15 +923,15 @@ describe("dependencies: external ZooKeeper with in-cluster Kafka and MySQL", () 
     });
 
     it("runs no ZooKeeper but keeps MySQL and Kafka in the cluster", () => {
-        for (const name of zookeeperNames) {
+        for (const name of [zookeeperEnsemble, ...zookeeperNames]) {
             assert.ok(!run.objects.some((object) => object.metadata?.name === name), `${name} is still deployed`);
         }
-        deploymentBehind(run, "sp-rdbms");
-        deploymentBehind(run, "kafka-service");
+        workloadBehind(run, "sp-rdbms");
+        workloadBehind(run, "kafka-service");
     });
 
     it("points the in-cluster Kafka and the managers at the external ensemble", () => {
-        const kafka = deploymentBehind(run, "kafka-service");
+        const kafka = workloadBehind(run, "kafka-service");
         assert.equal(envValue(run, kafka, onlyContainer(kafka), "KAFKA_ZOOKEEPER_CONNECT"), connect);
         for (const name of managerNames) {
             const manager = objectNamed(run, "Deployment", name);
@@ -752,15 +960,15 @@ describe("dependencies: images and application user come from the settings", () 
     });
 
     it("runs MySQL, Kafka and every ZooKeeper server from the configured images", () => {
-        assert.equal(onlyContainer(deploymentBehind(run, "sp-rdbms")).image, images.database);
-        assert.equal(onlyContainer(deploymentBehind(run, "kafka-service")).image, images.kafka);
+        assert.equal(onlyContainer(workloadBehind(run, "sp-rdbms")).image, images.database);
+        assert.equal(onlyContainer(workloadBehind(run, "kafka-service")).image, images.kafka);
         for (const name of zookeeperNames) {
-            assert.equal(onlyContainer(deploymentBehind(run, name)).image, images.zookeeper, name);
+            assert.equal(onlyContainer(workloadBehind(run, name)).image, images.zookeeper, name);
         }
     });
 
     it("creates, grants and connects as the configured database.username", () => {
-        const mysql = deploymentBehind(run, "sp-rdbms");
+        const mysql = workloadBehind(run, "sp-rdbms");
         const container = onlyContainer(mysql);
         assert.equal(envValue(run, mysql, container, "MYSQL_USER"), username);
         const sql = configMapText(configMapMountedAt(run, mysql, container, "/docker-entrypoint-initdb.d"));
@@ -772,6 +980,186 @@ describe("dependencies: images and application user come from the settings", () 
             assert.equal(envValue(run, deployment, onlyContainer(deployment), "DATABASE_USERNAME"), username, name);
         }
     });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Changes: what `pulumi up` would do to the dependencies
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Fields pulumi-kubernetes cannot change in place, by kind (provider/pkg/provider/diff.go); the
+ * name and the namespace are such fields of every object (provider.go, Diff).
+ */
+const replacedWhenChanged: Record<string, string[]> = {
+    StatefulSet: ["spec.podManagementPolicy", "spec.revisionHistoryLimit", "spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"],
+    Deployment: ["spec.selector"],
+    Service: ["spec.clusterIP"],
+    PersistentVolumeClaim: ["spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName"],
+    PersistentVolume: ["spec.nfs"],
+};
+
+type Plan = "create" | "delete" | "unchanged" | "update" | "replace, old one deleted first" | "replace, new one created first";
+
+/**
+ * What `pulumi up` does, going from one run to the next, to the object Pulumi knows by `type` and
+ * `name`, the way pulumi-kubernetes decides it: a replacement deletes first when the resource asks
+ * (deleteBeforeReplace) or when the new object has the old one's name and namespace.
+ */
+function plan(before: ProgramRun, after: ProgramRun, type: string, name: string): Plan {
+    const old = before.resources.find((resource) => resource.type === type && resource.name === name);
+    const now = after.resources.find((resource) => resource.type === type && resource.name === name);
+    if (!old || !now) {
+        assert.ok(old || now, `neither run registers ${type} ${name}`);
+        return old ? "delete" : "create";
+    }
+    const at = (inputs: K8sObject, path: string) => JSON.stringify(path.split(".").reduce<any>((node, key) => node?.[key], inputs));
+    const fields = ["metadata.name", "metadata.namespace", ...(replacedWhenChanged[type.split(":").pop()!] ?? [])];
+    if (fields.some((field) => at(old.inputs, field) !== at(now.inputs, field))) {
+        const sameName = at(old.inputs, "metadata.name") === at(now.inputs, "metadata.name") && at(old.inputs, "metadata.namespace") === at(now.inputs, "metadata.namespace");
+        return (now.options as pulumi.CustomResourceOptions).deleteBeforeReplace || sameName ? "replace, old one deleted first" : "replace, new one created first";
+    }
+    return JSON.stringify(old.inputs) === JSON.stringify(now.inputs) ? "unchanged" : "update";
+}
+
+/** The Pulumi name of the object of a kind and Kubernetes name in a run. */
+function pulumiName(run: ProgramRun, kind: string, name: string): { type: string; name: string } {
+    const { type, name: resourceName } = registered(run, objectNamed(run, kind, name));
+    return { type, name: resourceName };
+}
+
+const ensembleIdentity = (run: ProgramRun) => objectNamed(run, "StatefulSet", "kafka-service").spec.template.metadata.annotations?.[ensembleAnnotation];
+
+describe("dependencies: what pulumi up does to them when a setting changes (fixture stack in-cluster, run twice)", () => {
+    let initial: ProgramRun;
+
+    before(async () => {
+        initial = await runFixture("in-cluster");
+    });
+
+    /** The plan of each object of `kind` named in `names`, between `initial` and `after`. */
+    function plans(after: ProgramRun, kind: string, names: string[]): Record<string, Plan> {
+        return Object.fromEntries(
+            names.map((name) => {
+                const resource = pulumiName(initial, kind, name);
+                return [name, plan(initial, after, resource.type, resource.name)];
+            }),
+        );
+    }
+
+    describe("zookeeper.image (an image bump, like any change of the servers' pod template)", () => {
+        let after: ProgramRun;
+        before(async () => {
+            after = await runFixture("in-cluster", (config) => setPath(config, "zookeeper.image", "zookeeper:3.8.5"));
+        });
+
+        it("updates the ensemble's StatefulSet in place (its pods then roll one at a time), replacing none of its objects", () => {
+            assert.deepEqual(plans(after, "StatefulSet", [zookeeperEnsemble]), { [zookeeperEnsemble]: "update" });
+            assert.equal(onlyContainer(objectNamed(after, "StatefulSet", zookeeperEnsemble)).image, "zookeeper:3.8.5");
+            for (const [name, action] of Object.entries(plans(after, "Service", [zookeeperEnsemble, ...zookeeperNames]))) {
+                assert.ok(["unchanged", "update"].includes(action), `Service ${name}: ${action}`);
+            }
+            assert.ok(["unchanged", "update"].includes(plans(after, "PodDisruptionBudget", [zookeeperEnsemble])[zookeeperEnsemble]));
+        });
+
+        it("leaves Kafka's and MySQL's pods alone: the ensemble keeps its state, so the broker keeps its data dir", () => {
+            assert.equal(ensembleIdentity(after), ensembleIdentity(initial));
+            assert.deepEqual(plans(after, "StatefulSet", ["kafka-service", "sp-rdbms"]), { "kafka-service": "unchanged", "sp-rdbms": "unchanged" });
+        });
+    });
+
+    describe("zookeeper.inCluster false (another ensemble)", () => {
+        let after: ProgramRun;
+        before(async () => {
+            after = await runFixture("in-cluster", (config) => {
+                setPath(config, "zookeeper.inCluster", false);
+                setPath(config, "zookeeper.connect", "zk-a.example.com:2181,zk-b.example.com:2181,zk-c.example.com:2181");
+                setPath(config, "networkPolicies.externalCidrs.zookeeper", ["10.20.3.0/24"]);
+            });
+        });
+
+        it("replaces Kafka's pod (a changed pod template) under another ensemble identity, so the broker starts with an empty data dir", () => {
+            assert.deepEqual(plans(after, "StatefulSet", ["kafka-service"]), { "kafka-service": "update" });
+            assert.notEqual(ensembleIdentity(after), ensembleIdentity(initial));
+            assert.deepEqual(plans(after, "StatefulSet", [zookeeperEnsemble]), { [zookeeperEnsemble]: "delete" });
+        });
+    });
+
+    describe("namespace (everything moves)", () => {
+        let after: ProgramRun;
+        before(async () => {
+            after = await runFixture("in-cluster", (config) => setPath(config, "namespace", "wso2-moved"));
+        });
+
+        it("replaces MySQL by deleting the old StatefulSet first, so the old mysqld is gone before the new one opens the same NFS data", () => {
+            assert.deepEqual(plans(after, "StatefulSet", ["sp-rdbms"]), { "sp-rdbms": "replace, old one deleted first" });
+            const volume = (run: ProgramRun) => {
+                const mysql = workloadBehind(run, "sp-rdbms");
+                const claim = objectNamed(run, "PersistentVolumeClaim", claimMountedAt(mysql, onlyContainer(mysql), "/var/lib/mysql")!);
+                return objectNamed(run, "PersistentVolume", claim.spec.volumeName).spec.nfs;
+            };
+            assert.deepEqual(volume(after), volume(initial), "the moved MySQL does not use the same data");
+        });
+
+        it("moves Kafka with the ensemble: a new broker in the new ensemble's namespace", () => {
+            const namespaceOf = (kind: string, name: string) => objectNamed(after, kind, name).metadata.namespace;
+            assert.equal(namespaceOf("StatefulSet", "kafka-service"), "wso2-moved");
+            assert.equal(namespaceOf("StatefulSet", zookeeperEnsemble), "wso2-moved");
+            assert.match(plans(after, "StatefulSet", ["kafka-service"])["kafka-service"], /^replace/);
+        });
+    });
+
+    describe("database.image and kafka.image (image bumps)", () => {
+        let after: ProgramRun;
+        before(async () => {
+            after = await runFixture("in-cluster", (config) => {
+                setPath(config, "database.image", "mysql:5.7.43");
+                setPath(config, "kafka.image", "confluentinc/cp-kafka:7.9.2");
+            });
+        });
+
+        it("updates MySQL's and Kafka's StatefulSets in place, so the controller stops each old pod before it starts the new one", () => {
+            assert.deepEqual(plans(after, "StatefulSet", ["sp-rdbms", "kafka-service"]), { "sp-rdbms": "update", "kafka-service": "update" });
+            assert.deepEqual(plans(after, "StatefulSet", [zookeeperEnsemble]), { [zookeeperEnsemble]: "unchanged" });
+        });
+    });
+});
+
+describe("dependencies: the ensemble identity Kafka follows (ZooKeeperEnsemble alone, run twice)", () => {
+    const program = path.join(__dirname, "programs", "zookeeperEnsemble.ts");
+    const base = {
+        namespace: "wso2",
+        ensembleName: "zookeeper",
+        serviceNames: ["zoo1", "zoo2", "zoo3"],
+        ports: { client: 2181, follower: 2888, election: 3888 },
+        image: "zookeeper:3.8.4",
+    };
+    /** The harness reloads only the project's own modules, not this program. */
+    async function runEnsemble(args: typeof base): Promise<ProgramRun> {
+        delete require.cache[require.resolve(program)];
+        return runProgram({ args }, { programFile: program });
+    }
+    const servers = (run: ProgramRun) => {
+        const ensemble = objectsOfKind(run, "StatefulSet")[0];
+        return envVar(onlyContainer(ensemble), "ZOO_SERVERS").value;
+    };
+
+    // The namespace is left out on purpose: Kafka moves with it, so it is replaced anyway.
+    const cases: { change: string; args: typeof base; afresh: boolean }[] = [
+        { change: "an image bump", args: { ...base, image: "zookeeper:3.8.5" }, afresh: false },
+        { change: "another StatefulSet name", args: { ...base, ensembleName: "zk" }, afresh: true },
+        { change: "other server names", args: { ...base, serviceNames: ["zk1", "zk2", "zk3"] }, afresh: true },
+        { change: "other quorum ports", args: { ...base, ports: { ...base.ports, election: 3889 } }, afresh: true },
+    ];
+    for (const { change, args, afresh } of cases) {
+        it(`${afresh ? "changes" : "keeps"} it on ${change}: it changes exactly when Pulumi replaces the StatefulSet or the servers get another list`, async () => {
+            const initial = await runEnsemble(base);
+            const after = await runEnsemble(args);
+            const replaced = plan(initial, after, "kubernetes:apps/v1:StatefulSet", "zookeeper").startsWith("replace");
+            const startsAfresh = replaced || servers(initial) !== servers(after);
+            assert.equal(startsAfresh, afresh, `${change} ${afresh ? "does not start" : "starts"} the ensemble afresh`);
+            assert.equal(after.outputs.identity !== initial.outputs.identity, startsAfresh);
+        });
+    }
 });
 
 describe("dependencies: incomplete settings fail before anything is registered", () => {

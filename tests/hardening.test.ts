@@ -71,14 +71,6 @@ describe("HA placement and disruption", () => {
         assert.equal(budgets[0].spec.minAvailable, minResourceCount);
     });
 
-    it("the in-cluster ZooKeeper ensemble keeps its quorum through a drain", () => {
-        const servers = ["zoo1", "zoo2", "zoo3"].map((name) => objectNamed(run, "Deployment", name));
-        const budget = objectsOfKind(run, "PodDisruptionBudget").find((candidate) => selects(candidate.spec.selector.matchLabels, podLabels(servers[0])));
-        assert.ok(budget);
-        assert.ok(servers.every((server) => selects(budget.spec.selector.matchLabels, podLabels(server))));
-        assert.equal(budget.spec.minAvailable, 2);
-    });
-
     it("a change to both managers updates manager-2 only after manager-1's update (which awaits readiness) has finished", () => {
         const deploymentOf = (name: string) => run.resources.find((resource) => resource.type === "kubernetes:apps/v1:Deployment" && resource.name === name)!;
         const dependsOn = (name: string) => ([] as pulumi.Input<pulumi.Resource>[]).concat((deploymentOf(name).options.dependsOn as never) ?? []);

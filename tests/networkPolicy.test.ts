@@ -8,16 +8,27 @@ import { type Endpoint, type NetworkPolicy, NetworkPolicyEvaluator, type Pod } f
 
 const workloadKinds = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
 
-/** One pod of each workload the program runs, as its template describes it. */
+/**
+ * One pod of each workload the program runs, as its template describes it, by workload name; a
+ * StatefulSet of several pods gives each of them, by pod name (`zookeeper-0`…).
+ */
 function podsOf(run: ProgramRun): Map<string, Pod> {
     const pods = new Map<string, Pod>();
     for (const workload of run.objects.filter((object) => workloadKinds.includes(object.kind))) {
         const template = workload.kind === "CronJob" ? workload.spec.jobTemplate.spec.template : workload.spec.template;
-        pods.set(workload.metadata.name, {
+        const pod = (labels: Record<string, string>): Pod => ({
             namespace: workload.metadata.namespace,
-            labels: template.metadata.labels,
+            labels,
             ports: template.spec.containers.flatMap((container: { ports?: Pod["ports"] }) => container.ports ?? []),
         });
+        if (workload.kind === "StatefulSet" && workload.spec.replicas > 1) {
+            for (let ordinal = 0; ordinal < workload.spec.replicas; ordinal++) {
+                const name = `${workload.metadata.name}-${ordinal}`;
+                pods.set(name, pod({ ...template.metadata.labels, "statefulset.kubernetes.io/pod-name": name }));
+            }
+        } else {
+            pods.set(workload.metadata.name, pod(template.metadata.labels));
+        }
     }
     return pods;
 }
@@ -43,7 +54,7 @@ const internet: Endpoint = { ip: "8.8.8.8" };
 const managers = ["wso2sp-manager-1", "wso2sp-manager-2"];
 const resourceNodes = ["wso2sp-worker", "wso2sp-receiver"];
 const spNodes = [...managers, ...resourceNodes, "wso2sp-dashboard"];
-const zookeepers = ["zoo1", "zoo2", "zoo3"];
+const zookeepers = ["zookeeper-0", "zookeeper-1", "zookeeper-2"];
 
 describe("the NetworkPolicy evaluator of the tests", () => {
     const ns = "team";
@@ -197,7 +208,7 @@ describe("network isolation: every dependency in the cluster", () => {
                 assert.ok(!reach(ingressNginx, backend.name, port.containerPort), `${backend.name}:${port.containerPort} is not exposed`);
             }
         }
-        for (const name of ["wso2sp-worker", "wso2sp-receiver", "sp-rdbms", "kafka-service", "zoo1"]) {
+        for (const name of ["wso2sp-worker", "wso2sp-receiver", "sp-rdbms", "kafka-service", zookeepers[0]]) {
             for (const port of w.pod(name).ports ?? []) {
                 assert.ok(!reach(ingressNginx, name, port.containerPort), `${name}:${port.containerPort}`);
             }
@@ -210,7 +221,7 @@ describe("network isolation: every dependency in the cluster", () => {
         assert.ok(!reach("wso2sp-manager-1", "wso2sp-manager-2", managerPorts.manager2));
         assert.ok(!reach("wso2sp-worker", "wso2sp-receiver", api));
         for (const node of [...resourceNodes, "wso2sp-dashboard", "sp-rdbms"]) {
-            assert.ok(!reach(node, "zoo1", zookeeperPorts.client), `${node} → ZooKeeper`);
+            assert.ok(!reach(node, zookeepers[0], zookeeperPorts.client), `${node} → ZooKeeper`);
         }
         assert.ok(!reach("wso2sp-dashboard", "kafka-service", kafkaPort));
         assert.ok(!reach("sp-rdbms", "kafka-service", kafkaPort));
@@ -222,7 +233,7 @@ describe("network isolation: every dependency in the cluster", () => {
         clients.push(["ingress-nginx", ingressNginx], ["a pod of another namespace", stranger], ["an outside address", internet]);
         for (const [name, client] of clients) {
             for (const port of Object.values(zookeeperPorts)) {
-                assert.ok(!reach(client, "zoo1", port), `${name} → zoo1:${port}`);
+                assert.ok(!reach(client, zookeepers[0], port), `${name} → ${zookeepers[0]}:${port}`);
             }
         }
     });
@@ -352,7 +363,8 @@ describe("network isolation: MySQL, Kafka and ZooKeeper outside the cluster", ()
     const zookeeper = { ip: "10.20.3.5" };
 
     it("runs no MySQL, Kafka or ZooKeeper of its own", () => {
-        assert.deepEqual([...w.pods.keys()].sort(), [...spNodes].sort());
+        // Besides the SP nodes only the siddhi-apps Job runs, whose name carries a digest.
+        assert.deepEqual([...w.pods.keys()].map((name) => name.replace(/^wso2sp-siddhi-apps-.*/, "wso2sp-siddhi-apps")).sort(), [...spNodes, "wso2sp-siddhi-apps"].sort());
     });
 
     it("SP nodes reach the database and Kafka networks on their ports; managers alone reach ZooKeeper's", () => {

@@ -192,6 +192,15 @@ describe("container-resources-and-readiness", () => {
         assert.deepEqual(found, ['initContainer "init-mysql" is missing resources.requests.memory.']);
     });
 
+    it("asks a Job's container for memory but not for a readinessProbe: it runs to completion", async () => {
+        const job = "kubernetes:batch/v1:Job";
+        const props = (overrides: Container) => workloads[job](podSpec([container({ readinessProbe: undefined, ...overrides })]));
+        assert.deepEqual(await violations("container-resources-and-readiness", job, props({})), []);
+        assert.deepEqual(await violations("container-resources-and-readiness", job, props({ resources: { requests: { memory: "64Mi" } } })), [
+            'container "worker" is missing resources.limits.memory.',
+        ]);
+    });
+
     it("accepts containers with memory request, limit and readinessProbe", async () => {
         assert.deepEqual(await check(deployment(podSpec([container()], { initContainers: [initContainer()] }))), []);
     });

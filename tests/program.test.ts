@@ -176,7 +176,7 @@ describe("the in-cluster fixture stack", () => {
     });
 
     it("uses only API versions a current cluster serves", () => {
-        const served = new Set(["v1", "apps/v1", "networking.k8s.io/v1", "policy/v1"]);
+        const served = new Set(["v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "policy/v1"]);
         for (const object of run.objects) {
             assert.ok(served.has(object.apiVersion), `${object.kind} ${object.metadata?.name} uses ${object.apiVersion}`);
         }
@@ -323,7 +323,7 @@ describe("editing stack settings", () => {
             setPath(config, "zookeeper.image", digest);
             setPath(config, "imageTag", `4.4.0-${"x".repeat(70)}`);
         });
-        assert.equal(container(objectNamed(run, "Deployment", "zoo1")).image, digest);
+        assert.equal(container(objectNamed(run, "StatefulSet", "zookeeper")).image, digest);
         for (const object of run.objects) {
             for (const [key, value] of Object.entries<string>(object.metadata.labels ?? {})) {
                 assert.match(value, /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, `${object.kind} ${object.metadata.name} label ${key}`);

@@ -1,0 +1,403 @@
+import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { siddhiAppsComponent } from "../config/siddhiApps";
+import { ManagerStandIn, type StandInOptions } from "./managerStandIn";
+import { objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, setPath } from "./harness";
+import { type NetworkPolicy, NetworkPolicyEvaluator, type Pod } from "./networkPolicyEvaluator";
+
+const script = path.join(projectDir, "pod-scripts", "jobs", "sync-siddhi-apps.sh");
+const example = fs.readFileSync(path.join(projectDir, "siddhi-apps", "TemperatureAlerts.siddhi"), "utf8");
+
+/** A minimal app named `name`, with `body` after its name. */
+const app = (name: string, body = "define stream InStream (value int);\nfrom InStream select value insert into OutStream;\n") =>
+    `@App:name('${name}')\n${body}`;
+
+/** A temporary apps folder holding `files` (file name → content), removed after the suite. */
+function appsFolder(files: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "siddhi-apps-"));
+    for (const [name, content] of Object.entries(files)) {
+        fs.writeFileSync(path.join(dir, name), content);
+    }
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return dir;
+}
+
+const withApps = (dir: string) => (config: Record<string, unknown>) => setPath(config, "siddhiAppsDir", dir);
+const job = (run: ProgramRun) => {
+    const jobs = objectsOfKind(run, "Job");
+    assert.equal(jobs.length, 1, "one Job applies the apps");
+    return jobs[0];
+};
+const jobPod = (run: ProgramRun) => job(run).spec.template.spec;
+const sync = (run: ProgramRun) => jobPod(run).containers[0];
+const env = (run: ProgramRun, name: string) => sync(run).env.find((variable: any) => variable.name === name);
+/** The apps ConfigMaps, by the app file each holds. */
+function appConfigMaps(run: ProgramRun): Map<string, Record<string, any>> {
+    const maps = objectsOfKind(run, "ConfigMap").filter((map) => map.metadata.name.startsWith("wso2sp-siddhi-app-"));
+    return new Map(maps.map((map) => [Object.keys(map.data)[0], map]));
+}
+/** The ConfigMaps the Job mounts as its apps folder. */
+const mountedApps = (run: ProgramRun) =>
+    (jobPod(run).volumes.find((volume: any) => volume.name === "apps").projected?.sources ?? []).map((source: any) => source.configMap.name).sort();
+
+describe("Siddhi apps: the program", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runFixture("in-cluster");
+    });
+
+    it("holds each app of siddhi-apps/ in a ConfigMap of its own, file name as key, as the Job mounts it", () => {
+        const maps = appConfigMaps(run);
+        assert.deepEqual([...maps.keys()], ["TemperatureAlerts.siddhi"]);
+        const map = maps.get("TemperatureAlerts.siddhi")!;
+        assert.equal(map.data["TemperatureAlerts.siddhi"], example);
+        assert.equal(map.immutable, true);
+        assert.deepEqual(mountedApps(run), [map.metadata.name]);
+        assert.equal(sync(run).volumeMounts.find((mount: any) => mount.name === "apps").mountPath, env(run, "APPS_DIR").value);
+    });
+
+    it("ships an example with @dist execution groups, one of them parallel, and no outside source or sink", () => {
+        assert.match(example, /@dist\(execGroup = 'aggregator', parallel = '2'\)/);
+        assert.equal((example.match(/@dist\(/g) ?? []).length, 3);
+        const transports = [...example.matchAll(/@(source|sink)\(type\s*=\s*'([^']+)'/g)].map((match) => match[2]);
+        assert.deepEqual(transports, ["log"]);
+        assert.match(example, /define trigger ReadingTrigger/);
+    });
+
+    it("runs the sync script from a ConfigMap of the file in pod-scripts/jobs/, which SP pods do not mount", () => {
+        const scripts = jobPod(run).volumes.find((volume: any) => volume.name === "scripts").configMap.name;
+        const map = objectsOfKind(run, "ConfigMap").find((configMap) => configMap.metadata.name === scripts)!;
+        assert.equal(map.data["sync-siddhi-apps.sh"], fs.readFileSync(script, "utf8"));
+        assert.deepEqual(sync(run).command, ["sh", "/scripts/sync-siddhi-apps.sh"]);
+        const spScripts = objectsOfKind(run, "ConfigMap").filter((configMap) => configMap.metadata.name.startsWith("wso2sp-pod-scripts-"));
+        assert.ok(spScripts.length > 0 && spScripts.every((configMap) => !("sync-siddhi-apps.sh" in configMap.data)), "a changed sync script rolls no SP pod");
+    });
+
+    it("reaches the managers by their Service names and HTTPS ports, as admin with the password from the credentials Secret", () => {
+        assert.equal(env(run, "MANAGER_URLS").value, "https://wso2sp-manager-1:9543 https://wso2sp-manager-2:9544");
+        assert.equal(env(run, "ADMIN_USERNAME").value, "admin");
+        assert.deepEqual(env(run, "ADMIN_PASSWORD").valueFrom, { secretKeyRef: { name: "wso2sp-credentials", key: "admin-password" } });
+        assert.equal(env(run, "MIN_WORKERS").value, "2", "minResourceCount of confs/manager");
+        assert.deepEqual(env(run, "RUN_ID").valueFrom, { fieldRef: { fieldPath: "metadata.name" } }, "each run marks its apps with its pod name");
+    });
+
+    it("lets the Job's pods reach the managers' HTTPS API through the NetworkPolicies, and nothing else of the namespace", () => {
+        const evaluator = new NetworkPolicyEvaluator(objectsOfKind(run, "NetworkPolicy") as NetworkPolicy[]);
+        const podOf = (workload: Record<string, any>): Pod => ({
+            namespace: workload.metadata.namespace,
+            labels: workload.spec.template.metadata.labels,
+            ports: workload.spec.template.spec.containers.flatMap((container: any) => container.ports ?? []),
+        });
+        const deployment = (name: string) => podOf(objectsOfKind(run, "Deployment").find((object) => object.metadata.name === name)!);
+        const jobPods = podOf(job(run));
+        assert.deepEqual(
+            env(run, "MANAGER_URLS").value.split(" ").map((url: string) => new URL(url)).map((url: URL) => [url.hostname, Number(url.port)]),
+            [["wso2sp-manager-1", 9543], ["wso2sp-manager-2", 9544]],
+        );
+        assert.ok(evaluator.canReach(jobPods, deployment("wso2sp-manager-1"), 9543));
+        assert.ok(evaluator.canReach(jobPods, deployment("wso2sp-manager-2"), 9544));
+        assert.ok(!evaluator.canReach(jobPods, deployment("wso2sp-manager-1"), 9090), "the manager's plain HTTP port");
+        assert.ok(!evaluator.canReach(jobPods, deployment("wso2sp-worker"), 9443));
+        assert.ok(!evaluator.canReach(jobPods, { ip: "8.8.8.8" }, 443));
+        assert.equal(jobPods.labels["app.kubernetes.io/component"], siddhiAppsComponent);
+    });
+
+    it("runs the Job once, as the SP user without API token, with a memory limit, reporting its reason on failure", () => {
+        const spec = job(run).spec;
+        assert.equal(spec.backoffLimit, 0);
+        assert.equal(spec.template.spec.restartPolicy, "Never");
+        assert.ok(spec.activeDeadlineSeconds > Number(env(run, "TIMEOUT_SECONDS").value), "the script reports before Kubernetes kills it");
+        const pod = spec.template.spec;
+        assert.equal(pod.automountServiceAccountToken, false);
+        assert.deepEqual(pod.securityContext, { runAsUser: 802, runAsGroup: 802, fsGroup: 802, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+        const container = sync(run);
+        assert.equal(container.image, "wso2/wso2sp-manager:4.4.0");
+        assert.ok(container.resources.limits.memory);
+        assert.equal(container.resources.limits.memory, container.resources.requests.memory);
+        // A CPU request, never a CPU limit (README, Resources).
+        assert.ok(container.resources.requests.cpu);
+        assert.equal(container.resources.limits.cpu, undefined);
+        assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+        assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+        assert.equal(container.terminationMessagePolicy, "FallbackToLogsOnError");
+        assert.equal(spec.template.metadata.labels["app.kubernetes.io/component"], "siddhi-apps");
+    });
+
+    it("waits for the managers, workers and receiver before the Job runs, not for the dashboard", () => {
+        const jobResource = run.resources.find((resource) => resource.type === "kubernetes:batch/v1:Job")!;
+        assert.ok(jobResource.options.parent, "the Job belongs to the siddhi-apps component");
+        const component = run.resources.find((resource) => resource.type === "wso2sp:siddhi:Apps")!;
+        const waitsFor = ((component.options.dependsOn ?? []) as any[]).map((dependency) => dependency.__name as string).sort();
+        assert.deepEqual(waitsFor, ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-receiver", "wso2sp-worker"]);
+    });
+
+    it("lists the deployed apps and the smoke check as stack outputs", () => {
+        assert.deepEqual(run.outputs.siddhiAppsDeployed, ["TemperatureAlerts"]);
+        assert.match(run.outputs.smokeCheck, /^passed.*at least 2 workers registered, apps active: TemperatureAlerts$/);
+    });
+
+    describe("changing the folder", () => {
+        const base = { "Alpha.siddhi": app("Alpha"), "Beta.siddhi": app("Beta") };
+        let baseline: ProgramRun;
+        before(async () => {
+            baseline = await runFixture("in-cluster", withApps(appsFolder(base)));
+        });
+
+        it("gives an unchanged folder the same Job, which therefore does not run again", async () => {
+            const again = await runFixture("in-cluster", withApps(appsFolder(base)));
+            assert.equal(job(again).metadata.name, job(baseline).metadata.name);
+        });
+
+        it("adds an app: a new ConfigMap named after it, the others unchanged, and a new Job that deploys it", async () => {
+            const after = await runFixture("in-cluster", withApps(appsFolder({ ...base, "Gamma.siddhi": app("Gamma") })));
+            assert.deepEqual([...appConfigMaps(after).keys()], ["Alpha.siddhi", "Beta.siddhi", "Gamma.siddhi"]);
+            assert.equal(appConfigMaps(after).get("Alpha.siddhi")!.metadata.name, appConfigMaps(baseline).get("Alpha.siddhi")!.metadata.name);
+            assert.ok(after.resources.some((resource) => resource.name === "siddhi-apps:Gamma"), "the preview names the added app");
+            assert.equal(mountedApps(after).length, 3);
+            assert.notEqual(job(after).metadata.name, job(baseline).metadata.name);
+            assert.deepEqual(after.outputs.siddhiAppsDeployed, ["Alpha", "Beta", "Gamma"]);
+        });
+
+        it("changes an app: only its ConfigMap gets a new name under the same resource name, and the Job runs again", async () => {
+            const after = await runFixture("in-cluster", withApps(appsFolder({ ...base, "Beta.siddhi": app("Beta", "define stream Changed (x long);\n") })));
+            assert.equal(appConfigMaps(after).get("Alpha.siddhi")!.metadata.name, appConfigMaps(baseline).get("Alpha.siddhi")!.metadata.name);
+            const [old, changed] = [baseline, after].map((r) => appConfigMaps(r).get("Beta.siddhi")!);
+            assert.notEqual(changed.metadata.name, old.metadata.name);
+            assert.match(changed.data["Beta.siddhi"], /define stream Changed/);
+            const betaResources = after.resources.filter((resource) => resource.name === "siddhi-apps:Beta");
+            assert.equal(betaResources.length, 1, "the preview shows a replacement of siddhi-apps:Beta");
+            assert.notEqual(job(after).metadata.name, job(baseline).metadata.name);
+        });
+
+        it("removes an app: its ConfigMap goes, the Job no longer mounts it and runs again to undeploy it", async () => {
+            const after = await runFixture("in-cluster", withApps(appsFolder({ "Alpha.siddhi": app("Alpha") })));
+            assert.deepEqual([...appConfigMaps(after).keys()], ["Alpha.siddhi"]);
+            assert.ok(!after.resources.some((resource) => resource.name === "siddhi-apps:Beta"), "the preview deletes siddhi-apps:Beta");
+            assert.deepEqual(mountedApps(after), [appConfigMaps(after).get("Alpha.siddhi")!.metadata.name]);
+            assert.notEqual(job(after).metadata.name, job(baseline).metadata.name);
+        });
+
+        it("still runs the Job with an empty folder, so that the last app is undeployed too", async () => {
+            const after = await runFixture("in-cluster", withApps(appsFolder({})));
+            assert.deepEqual(appConfigMaps(after).size, 0);
+            assert.deepEqual(jobPod(after).volumes.find((volume: any) => volume.name === "apps").emptyDir, {});
+            assert.deepEqual(after.outputs.siddhiAppsDeployed, []);
+        });
+
+        it("runs the Job again when the workers change, so the smoke check covers them", async () => {
+            const after = await runFixture("in-cluster", (config) => {
+                withApps(appsFolder(base))(config);
+                setPath(config, "workers", 3);
+            });
+            assert.notEqual(job(after).metadata.name, job(baseline).metadata.name);
+        });
+    });
+});
+
+describe("Siddhi apps: refused before anything is registered", () => {
+    /** Runs the fixture with `files` as the apps folder; returns the error message. */
+    async function refusal(files: Record<string, string>): Promise<string> {
+        const dir = appsFolder(files);
+        const error = await runFixture("in-cluster", withApps(dir)).then(
+            () => assert.fail("the program accepted the apps"),
+            (e: Error) => e,
+        );
+        assert.deepEqual(registeredBeforeError().filter((resource) => resource.type.startsWith("kubernetes:")), []);
+        assert.match(error.message, /^Invalid Siddhi apps; nothing was deployed:\n/);
+        return error.message.replaceAll(`${path.basename(dir)}/`, "apps/");
+    }
+
+    const cases: [string, Record<string, string>, RegExp][] = [
+        ["an app without @App:name", { "Nameless.siddhi": "define stream S (a int);\n" }, /apps\/Nameless\.siddhi:1: has no @App:name/],
+        ["an @App:name inside a comment only", { "Hidden.siddhi": "-- @App:name('Hidden')\ndefine stream S (a int);\n" }, /apps\/Hidden\.siddhi:1: has no @App:name/],
+        ["an @App:name without value", { "Keyed.siddhi": "@App:name(name = 'Keyed')\n" }, /apps\/Keyed\.siddhi:1: @App:name has no value/],
+        ["a file not named after its app", { "Wrong.siddhi": app("Right") }, /apps\/Wrong\.siddhi:1: the app is named Right, so SP requires the file name Right\.siddhi/],
+        [
+            "two files with one app name",
+            { "Same.siddhi": app("Same"), "Zother.siddhi": app("Same") },
+            /apps\/Zother\.siddhi:1: app name Same is also the name of the app in apps\/Same\.siddhi/,
+        ],
+        ["names that differ only in case", { "Case.siddhi": app("Case"), "case.siddhi": app("case") }, /app name (Case|case) is also the name of the app in/],
+        ["a repeated @App:name", { "Twice.siddhi": `${app("Twice")}@App:name('Twice')\n` }, /apps\/Twice\.siddhi:4: @App:name must come before the first definition or query/],
+        ["a name SP skips", { "IS_Login.siddhi": app("IS_Login") }, /apps\/IS_Login\.siddhi:1: SP skips apps whose name starts with APIM_, IS_, EI_/],
+        ["a name that cannot be a ConfigMap key", { "two words.siddhi": app("two words") }, /apps\/two words\.siddhi:1: app name "two words" may hold only letters/],
+        ["a file that is not .siddhi", { "notes.txt": "x" }, /apps\/notes\.txt: SP deploys only files named <app name>\.siddhi/],
+        [
+            "an execGroup with two parallel values",
+            { "Par.siddhi": app("Par", "@dist(execGroup='g', parallel='2')\nfrom A select * insert into B;\n@dist(execGroup='g')\nfrom B select * insert into C;\n") },
+            /apps\/Par\.siddhi:4: execGroup 'g' has parallel 1 here and 2 on line 2/,
+        ],
+        ["a parallel that is no whole number", { "Zero.siddhi": app("Zero", "@dist(parallel='0', execGroup='g')\nfrom A select * insert into B;\n") }, /apps\/Zero\.siddhi:2: @dist\(parallel='0'\) must be a whole number/],
+        [
+            "@dist inside a partition",
+            { "Part.siddhi": app("Part", "partition with (a of A)\nbegin\n  @dist(parallel='2')\n  from A select a insert into B;\nend;\n") },
+            /apps\/Part\.siddhi:4: @dist inside a partition/,
+        ],
+    ];
+    for (const [what, files, expected] of cases) {
+        it(`refuses ${what}, naming file and line`, async () => {
+            assert.match(await refusal(files), expected);
+        });
+    }
+
+    it("refuses a file that is not UTF-8", async () => {
+        const dir = appsFolder({});
+        fs.writeFileSync(path.join(dir, "Latin.siddhi"), Buffer.from([...Buffer.from("@App:name('Latin')\n-- caf"), 0xe9]));
+        await assert.rejects(runFixture("in-cluster", withApps(dir)), /Latin\.siddhi: is not UTF-8/);
+    });
+
+    it("refuses an app over the 1 MiB ConfigMap limit", async () => {
+        const message = await refusal({ "Huge.siddhi": app("Huge", `-- ${"x".repeat(1024 * 1024)}\n`) });
+        assert.match(message, /apps\/Huge\.siddhi: \d+ bytes, over the 1048576-byte ConfigMap limit; split the app/);
+    });
+
+    it("refuses a subdirectory, which SP does not read", async () => {
+        const dir = appsFolder({});
+        fs.mkdirSync(path.join(dir, "more"));
+        await assert.rejects(runFixture("in-cluster", withApps(dir)), /\/more: SP deploys only the files directly in the folder/);
+    });
+
+    it("lists every problem of every file in one error", async () => {
+        const message = await refusal({ "Nameless.siddhi": "define stream S (a int);\n", "Wrong.siddhi": app("Right") });
+        assert.equal(message.split("\n").filter((line) => line.startsWith("  - ")).length, 2);
+    });
+
+    it("accepts names and annotations inside comments and strings without reading them", async () => {
+        const run = await runFixture(
+            "in-cluster",
+            withApps(appsFolder({ "Quoted.siddhi": "/* @App:name('Other') */\n@App:name(\"Quoted\")\n@App:description('from @dist(parallel=x)')\n" })),
+        );
+        assert.deepEqual(run.outputs.siddhiAppsDeployed, ["Quoted"]);
+    });
+
+    it("refuses a siddhiAppsDir that is not a directory, as a stack setting", async () => {
+        await assert.rejects(
+            runFixture("in-cluster", (config) => setPath(config, "siddhiAppsDir", "no-such-folder")),
+            /wso2-sp:siddhiAppsDir names .*no-such-folder, which is not a directory \(got "no-such-folder"\)\. Fix: pulumi config set siddhiAppsDir siddhi-apps/,
+        );
+    });
+});
+
+describe("Siddhi apps: the sync script against a stand-in of the managers' REST API", function () {
+    this.timeout(30000);
+    const password = 'pa"ss\\word';
+    let manager: ManagerStandIn;
+    const standIn = async (options: Partial<StandInOptions> = {}) => {
+        manager = new ManagerStandIn({ username: "admin", password, workers: 2, leader: 0, ...options });
+        await manager.start();
+        return manager;
+    };
+    afterEach(async () => manager?.stop());
+
+    /** Runs the script once over `dir`; resolves with its exit code, output and termination message. */
+    function runScript(dir: string, runId: string, extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; message: string }> {
+        const termination = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "termination-")), "log");
+        const environment = {
+            PATH: process.env.PATH,
+            MANAGER_URLS: manager.urls.join(" "),
+            ADMIN_USERNAME: "admin",
+            ADMIN_PASSWORD: password,
+            APPS_DIR: dir,
+            MIN_WORKERS: "2",
+            TIMEOUT_SECONDS: "5",
+            POLL_SECONDS: "0.05",
+            RUN_ID: runId,
+            TERMINATION_LOG: termination,
+            ...extra,
+        };
+        return new Promise((resolve) => {
+            execFile("sh", [script], { env: environment }, (error, stdout) => {
+                const message = fs.existsSync(termination) ? fs.readFileSync(termination, "utf8") : "";
+                resolve({ code: error ? Number(error.code) : 0, stdout, message });
+            });
+        });
+    }
+    const puts = () => manager.received.filter((request) => request.method === "PUT").length;
+    const deletes = () => manager.received.filter((request) => request.method === "DELETE").map((request) => request.path);
+
+    it("deploys every app of the folder on the leader, marked with its digest, and reports the smoke check", async () => {
+        await standIn({ leader: 1 });
+        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha"), "TemperatureAlerts.siddhi": example }), "run-1");
+        assert.equal(result.code, 0, result.message);
+        assert.deepEqual([...manager.apps.keys()].sort(), ["Alpha", "TemperatureAlerts"]);
+        assert.match(manager.apps.get("Alpha")!.content, /-- deployed-by wso2-sp siddhi-apps sha256:[0-9a-f]{64} run:run-1;/);
+        assert.ok(manager.received.filter((request) => request.path.startsWith("/siddhi-apps")).every((request) => request.manager === 1), "only the leader is asked");
+        assert.match(result.message, /^smoke check passed: leader manager https:\/\/127\.0\.0\.1:\d+, 2 worker\(s\) registered \(minResourceCount 2\), apps active: Alpha TemperatureAlerts/);
+    });
+
+    it("leaves unchanged apps alone and redeploys a changed one", async () => {
+        await standIn();
+        const dir = appsFolder({ "Alpha.siddhi": app("Alpha"), "Beta.siddhi": app("Beta") });
+        assert.equal((await runScript(dir, "run-1")).code, 0);
+        assert.equal(puts(), 2);
+        assert.equal((await runScript(dir, "run-2")).code, 0);
+        assert.equal(puts(), 2, "nothing changed, nothing sent");
+        fs.writeFileSync(path.join(dir, "Beta.siddhi"), app("Beta", "define stream Changed (x long);\n"));
+        const result = await runScript(dir, "run-3");
+        assert.equal(result.code, 0, result.message);
+        assert.equal(puts(), 3);
+        assert.match(manager.apps.get("Beta")!.content, /define stream Changed/);
+        assert.match(result.stdout, /unchanged: Alpha\n.*deploying Beta/s);
+    });
+
+    it("undeploys the apps it deployed that left the folder, and leaves apps deployed by other means", async () => {
+        await standIn();
+        const dir = appsFolder({ "Alpha.siddhi": app("Alpha"), "Gone.siddhi": app("Gone") });
+        assert.equal((await runScript(dir, "run-1")).code, 0);
+        manager.deploy("ByHand", app("ByHand"));
+        fs.rmSync(path.join(dir, "Gone.siddhi"));
+        const result = await runScript(dir, "run-2");
+        assert.equal(result.code, 0, result.message);
+        assert.deepEqual(deletes(), ["/siddhi-apps/Gone"]);
+        assert.deepEqual([...manager.apps.keys()].sort(), ["Alpha", "ByHand"]);
+        assert.match(result.message, /undeployed: Gone/);
+    });
+
+    it("fails with the manager's reason when the leader refuses an app, and still deploys the others", async () => {
+        await standIn({ refuse: (content) => (content.includes("Broken") ? "Error between @ Line: 2. Position: 8, near 'strem'. no viable alternative at input 'definestrem'" : undefined) });
+        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha"), "Broken.siddhi": app("Broken", "define strem S (a int);\n") }), "run-1");
+        assert.equal(result.code, 1);
+        assert.match(result.message, /Broken\.siddhi: the leader manager refused it \(HTTP 400\): Error between @ Line: 2\. Position: 8, near 'strem'/);
+        assert.ok(manager.apps.has("Alpha"));
+    });
+
+    it("fails when the leader cannot distribute an app (status inactive), pointing at its log", async () => {
+        await standIn({ inactive: (name) => name === "Alpha" });
+        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1");
+        assert.equal(result.code, 1);
+        assert.match(result.message, /Alpha\.siddhi: the leader manager https:\/\/127\.0\.0\.1:\d+ could not deploy it \(status inactive\)/);
+    });
+
+    it("fails when the leader holds an app back in waiting mode", async () => {
+        await standIn({ waiting: () => true });
+        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "3" });
+        assert.equal(result.code, 1);
+        assert.match(result.message, /Alpha\.siddhi: the leader manager held it back in waiting mode \(insufficient resources/);
+    });
+
+    it("fails, deploying nothing, while fewer than minResourceCount workers are registered", async () => {
+        await standIn({ workers: 1 });
+        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "1" });
+        assert.equal(result.code, 1);
+        assert.match(result.message, /only 1 worker\(s\) registered with the leader manager .* it deploys apps once 2 \(minResourceCount\) have joined/);
+        assert.equal(puts(), 0);
+    });
+
+    it("fails when no manager is the leader", async () => {
+        await standIn({ leader: 5 });
+        const result = await runScript(appsFolder({}), "run-1", { TIMEOUT_SECONDS: "1" });
+        assert.equal(result.code, 1);
+        assert.match(result.message, /no single leader manager after 1s \(\/managers\/isActive: https:\/\/127\.0\.0\.1:\d+: HTTP 404; https/);
+    });
+
+    it("authenticates with the admin password, quotes and backslashes included", async () => {
+        await standIn();
+        assert.equal((await runScript(appsFolder({}), "run-1")).code, 0);
+        const wrong = await runScript(appsFolder({}), "run-2", { ADMIN_PASSWORD: "wrong", TIMEOUT_SECONDS: "1" });
+        assert.equal(wrong.code, 1);
+        assert.match(wrong.message, /HTTP 401/);
+    });
+});
