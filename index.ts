@@ -1,7 +1,7 @@
 import { createHmac } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ConfsConfigMaps } from "./components/confsConfigMaps";
@@ -33,13 +33,13 @@ const siddhiApps = readSiddhiApps(path.resolve(projectDir, settings.siddhiAppsDi
 const labels = names.commonLabels;
 // Deleting the namespace would delete the claims with it, so it is kept like them.
 // Every pod here meets the "restricted" Pod Security Standard, so admission enforces it.
-const ns = new k8s.core.v1.Namespace(
+const ns = new corev1.Namespace(
     "namespace",
     { metadata: { name: settings.namespace, labels: { ...labels, ...podSecurityAdmission } } },
     keepOnDestroy(settings.volumeProtection),
 ).metadata.name;
 
-const serviceAccount = new k8s.core.v1.ServiceAccount("service-account", {
+const serviceAccount = new corev1.ServiceAccount("service-account", {
     metadata: { name: names.serviceAccountName, namespace: ns, labels },
     // SP never calls the Kubernetes API.
     automountServiceAccountToken: false,
@@ -51,7 +51,7 @@ const databaseUserPassword = settings.secrets.databasePassword ?? generated("dat
 const spAdminPassword = settings.secrets.adminPassword ?? generated("admin-password");
 const rootPassword = settings.database.inCluster ? (settings.secrets.mysqlRootPassword ?? generated("mysql-root-password")) : undefined;
 
-const credentials = new k8s.core.v1.Secret("credentials", {
+const credentials = new corev1.Secret("credentials", {
     metadata: { name: names.credentialsSecretName, namespace: ns, labels },
     type: "Opaque",
     stringData: {
@@ -82,7 +82,7 @@ if (settings.tls.secretName === "") {
 
 const subscriptionPassword = settings.secrets.subscriptionPassword;
 const pullSecret = subscriptionPassword
-    ? new k8s.core.v1.Secret("pull-secret", {
+    ? new corev1.Secret("pull-secret", {
           metadata: { name: names.pullSecretName, namespace: ns, labels },
           type: "kubernetes.io/dockerconfigjson",
           stringData: {

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfDirectory, ConfNode } from "../config/confs";
 import { commonLabels } from "../config/names";
@@ -38,7 +38,7 @@ export class ConfsConfigMaps extends pulumi.ComponentResource {
         this.mounts = args.directories.map((directory) => {
             // The logical name follows the directory, so a content change is a replacement of the
             // same resource (created before the old one is deleted), not a new resource.
-            const configMap = new k8s.core.v1.ConfigMap(
+            const configMap = new corev1.ConfigMap(
                 `${name}:${directory.relativeDir || "."}`,
                 {
                     metadata: { name: directory.configMapName, namespace: args.namespace, labels },

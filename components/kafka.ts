@@ -1,4 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
 import { containerSecurity, podSecurity, resources, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
@@ -49,7 +50,7 @@ export class Kafka extends pulumi.ComponentResource {
         const { selector, labels } = workloadLabels(appNames.kafka, args.serviceName, "kafka", args.image);
         this.bootstrapServers = `${args.serviceName}:${args.port}`;
 
-        new k8s.apps.v1.StatefulSet(
+        new appsv1.StatefulSet(
             name,
             {
                 metadata: { name: args.serviceName, namespace: args.namespace, labels },
@@ -100,7 +101,7 @@ export class Kafka extends pulumi.ComponentResource {
             },
         );
 
-        new k8s.core.v1.Service(
+        new corev1.Service(
             name,
             {
                 metadata: { name: args.serviceName, namespace: args.namespace, labels },

@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames, databaseNames, mysqlDataClaimName } from "../config/names";
 import { containerSecurity, podSecurity, resources, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
@@ -75,7 +76,7 @@ export class MySql extends pulumi.ComponentResource {
             "FLUSH PRIVILEGES;",
             "",
         ].join("\n");
-        const initScripts = new k8s.core.v1.ConfigMap(
+        const initScripts = new corev1.ConfigMap(
             `${name}-init`,
             {
                 metadata: {
@@ -90,7 +91,7 @@ export class MySql extends pulumi.ComponentResource {
         );
 
         const secret = (key: string) => ({ secretKeyRef: { name: args.credentials.secretName, key } });
-        new k8s.apps.v1.StatefulSet(
+        new appsv1.StatefulSet(
             name,
             {
                 metadata: {
@@ -147,7 +148,7 @@ export class MySql extends pulumi.ComponentResource {
             },
         );
 
-        const service = new k8s.core.v1.Service(
+        const service = new corev1.Service(
             name,
             {
                 metadata: { name: args.serviceName, namespace: args.namespace, labels },

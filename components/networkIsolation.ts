@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../config/names";
 import { type Flow, networkPolicies } from "../kube/networkPolicies";
@@ -19,7 +19,7 @@ export class NetworkIsolation extends pulumi.ComponentResource {
         super("wso2sp:network:NetworkIsolation", name, {}, opts);
 
         for (const policy of networkPolicies(args.flows)) {
-            new k8s.networking.v1.NetworkPolicy(
+            new networkingv1.NetworkPolicy(
                 `${name}-${policy.name}`,
                 { metadata: { name: policy.name, namespace: args.namespace, labels: commonLabels }, spec: policy.spec },
                 { parent: this },

@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../config/names";
 import { keepOnDestroy } from "../kube/workloads";
@@ -50,7 +50,7 @@ export class NfsVolume extends pulumi.ComponentResource {
         const claimName = `${args.claimName}-${source.slice(0, 8)}`;
         const volumeName = pulumi.interpolate`${args.namespace}-${claimName}`;
 
-        const volume = new k8s.core.v1.PersistentVolume(
+        const volume = new corev1.PersistentVolume(
             name,
             {
                 metadata: { name: volumeName, labels },
@@ -66,7 +66,7 @@ export class NfsVolume extends pulumi.ComponentResource {
             keep,
         );
 
-        const claim = new k8s.core.v1.PersistentVolumeClaim(
+        const claim = new corev1.PersistentVolumeClaim(
             name,
             {
                 metadata: { name: claimName, namespace: args.namespace, labels },

@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../config/names";
 
@@ -26,7 +26,7 @@ export class PodScripts extends pulumi.ComponentResource {
         const files = fs.readdirSync(args.directory).filter((file) => file.endsWith(".sh")).sort();
         const data = Object.fromEntries(files.map((file) => [file, fs.readFileSync(path.join(args.directory, file), "utf8")]));
         const digest = createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 10);
-        const configMap = new k8s.core.v1.ConfigMap(
+        const configMap = new corev1.ConfigMap(
             name,
             {
                 metadata: { name: `wso2sp-pod-scripts-${digest}`, namespace: args.namespace, labels: { ...commonLabels, "app.kubernetes.io/component": "pod-scripts" } },

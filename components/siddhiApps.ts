@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import * as batchv1 from "@pulumi/kubernetes/batch/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { spUserId } from "../config/image";
 import { adminUsername, commonLabels, credentialKeys } from "../config/names";
@@ -60,14 +61,14 @@ export class SiddhiApps extends pulumi.ComponentResource {
         // removed app a deletion: the preview names both.
         const appConfigMaps = args.apps.map(
             (app) =>
-                new k8s.core.v1.ConfigMap(
+                new corev1.ConfigMap(
                     `${name}:${app.name}`,
                     { metadata: { name: app.configMapName, namespace: args.namespace, labels }, immutable: true, data: { [app.fileName]: app.content } },
                     { parent: this },
                 ),
         );
         const scriptDigest = digest(args.script);
-        const scripts = new k8s.core.v1.ConfigMap(
+        const scripts = new corev1.ConfigMap(
             `${name}-script`,
             {
                 metadata: { name: `wso2sp-siddhi-apps-script-${scriptDigest}`, namespace: args.namespace, labels },
@@ -91,7 +92,7 @@ export class SiddhiApps extends pulumi.ComponentResource {
         )}`;
         const { labels: podLabels } = workloadLabels("wso2sp", "wso2sp-siddhi-apps", siddhiAppsComponent, args.image);
         const literal = (envName: string, value: string | number) => ({ name: envName, value: String(value) });
-        const job = new k8s.batch.v1.Job(
+        const job = new batchv1.Job(
             name,
             {
                 metadata: { name: jobName, namespace: args.namespace, labels: podLabels },

@@ -1,4 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
@@ -31,7 +34,7 @@ export interface SpNodeArgs {
     /** CPU request of the SP container; no CPU limit (kube/workloads.ts, `resources`). */
     cpu: string;
     /** Where the scheduler may put the pods (anti-affinity, spread over nodes; kube/placement.ts). */
-    scheduling: Pick<k8s.types.input.core.v1.PodSpec, "affinity" | "topologySpreadConstraints">;
+    scheduling: Pick<inputs.core.v1.PodSpec, "affinity" | "topologySpreadConstraints">;
     /**
      * A Deployment this node's Deployment is changed only after: Pulumi finishes that one's update
      * (which waits for its pods to be ready) before it starts this one's.
@@ -99,7 +102,7 @@ function backendVerification(namespace: pulumi.Input<string>, secretName: string
  */
 export class SpNode extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
-    public readonly deployment: k8s.apps.v1.Deployment;
+    public readonly deployment: appsv1.Deployment;
     /** Address the ingress controller publishes for this node's Ingress, when it has one. */
     public readonly ingressAddress?: pulumi.Output<string | undefined>;
 
@@ -110,7 +113,7 @@ export class SpNode extends pulumi.ComponentResource {
         const { selector, labels } = workloadLabels(appNames.sp, spec.name, spec.kind, args.image);
 
         const scriptsMount = { name: podScriptsVolume, mountPath: podScriptsDir, readOnly: true };
-        const waitFor = (dependency: Dependency): k8s.types.input.core.v1.Container => ({
+        const waitFor = (dependency: Dependency): inputs.core.v1.Container => ({
             name: `wait-for-${dependency.name}`,
             image: args.image,
             command: ["sh", script("wait-for.sh")],
@@ -126,7 +129,7 @@ export class SpNode extends pulumi.ComponentResource {
         const overlays = [configVolumeRoot, ...args.claimMounts.filter((mount) => mount.overlaysProductHome).map((mount) => mount.mountPath)];
 
         const tlsVolume = ownKeystoresVolumeName;
-        this.deployment = new k8s.apps.v1.Deployment(
+        this.deployment = new appsv1.Deployment(
             name,
             {
                 metadata: { name: spec.name, namespace: args.namespace, labels },
@@ -178,7 +181,7 @@ export class SpNode extends pulumi.ComponentResource {
             { parent: this, customTimeouts: rolloutTimeouts, dependsOn: args.rolloutAfter ? [args.rolloutAfter] : [] },
         );
 
-        const service = new k8s.core.v1.Service(
+        const service = new corev1.Service(
             name,
             {
                 metadata: { name: spec.name, namespace: args.namespace, labels },
@@ -193,7 +196,7 @@ export class SpNode extends pulumi.ComponentResource {
         this.serviceName = service.metadata.name;
 
         if (spec.ingressHost !== "") {
-            const ingress = new k8s.networking.v1.Ingress(
+            const ingress = new networkingv1.Ingress(
                 name,
                 {
                     metadata: {

@@ -1,5 +1,7 @@
 import { createHash } from "crypto";
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import * as policyv1 from "@pulumi/kubernetes/policy/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
 import {
@@ -88,13 +90,13 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         // Servers must find each other before any of them is ready.
         const headless = { clusterIP: "None", publishNotReadyAddresses: true, ports: servicePorts };
 
-        new k8s.core.v1.Service(
+        new corev1.Service(
             name,
             { metadata: { name: args.ensembleName, namespace: args.namespace, labels }, spec: { ...headless, selector } },
             { parent: this },
         );
         args.serviceNames.forEach((serviceName, index) => {
-            new k8s.core.v1.Service(
+            new corev1.Service(
                 `${name}-${serviceName}`,
                 {
                     metadata: { name: serviceName, namespace: args.namespace, labels },
@@ -148,14 +150,14 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                 ],
             },
         });
-        new k8s.apps.v1.StatefulSet(
+        new appsv1.StatefulSet(
             name,
             { metadata: { name: args.ensembleName, namespace: args.namespace, labels }, spec },
             { parent: this, customTimeouts: rolloutTimeouts },
         );
 
         // Voluntary disruptions (drains) take one server at a time, so two always keep the quorum.
-        new k8s.policy.v1.PodDisruptionBudget(
+        new policyv1.PodDisruptionBudget(
             name,
             { metadata: { name: args.ensembleName, namespace: args.namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
             { parent: this },

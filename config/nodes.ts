@@ -1,4 +1,4 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import type { ConfNode } from "./confs";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Listener, listenersOf } from "./listeners";
@@ -7,7 +7,7 @@ import { spJavaOptions } from "./memory";
 import { adminUsername, credentialKeys, managerPorts, nodeServiceNames } from "./names";
 import type { NodeKind, Settings } from "./settings";
 
-type EnvVar = k8s.types.input.core.v1.EnvVar;
+type EnvVar = inputs.core.v1.EnvVar;
 
 /** A TCP endpoint an SP pod waits for before it starts; any one of `addresses` will do. */
 export interface Dependency {

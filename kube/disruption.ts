@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as policyv1 from "@pulumi/kubernetes/policy/v1";
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface DisruptionBudgetArgs {
@@ -17,8 +17,8 @@ export interface DisruptionBudgetArgs {
  * selected pods than the budget allows. A pod that is not ready (crash-looping) may still be evicted,
  * so a broken pod never blocks a drain.
  */
-export function disruptionBudget(resourceName: string, args: DisruptionBudgetArgs, opts?: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
-    return new k8s.policy.v1.PodDisruptionBudget(
+export function disruptionBudget(resourceName: string, args: DisruptionBudgetArgs, opts?: pulumi.CustomResourceOptions): policyv1.PodDisruptionBudget {
+    return new policyv1.PodDisruptionBudget(
         resourceName,
         {
             metadata: { name: args.name, namespace: args.namespace, labels: args.labels },

@@ -1,4 +1,4 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import type { ListenerRole } from "../config/listeners";
 import { appNames, zookeeperPorts } from "../config/names";
 import type { Endpoints, SpNodeSpec } from "../config/nodes";
@@ -6,7 +6,7 @@ import type { Settings } from "../config/settings";
 import { appSelector, workloadSelector } from "./workloads";
 
 type Labels = Record<string, string>;
-type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+type NetworkPolicyPeer = inputs.networking.v1.NetworkPolicyPeer;
 type NetworkPolicyRule = { ports: { port: number; protocol: Protocol }[] } & ({ from: NetworkPolicyPeer[] } | { to: NetworkPolicyPeer[] });
 type Protocol = "TCP" | "UDP";
 
@@ -48,7 +48,7 @@ export interface Flow {
 /** A NetworkPolicy's name and spec, before it is given a namespace. */
 export interface NamedPolicy {
     name: string;
-    spec: k8s.types.input.networking.v1.NetworkPolicySpec;
+    spec: inputs.networking.v1.NetworkPolicySpec;
 }
 
 /** The policy that isolates every pod of the namespace in both directions: what is not allowed below is refused. */

@@ -1,4 +1,4 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 
 /**
  * How strictly pods are kept apart: `required` makes the scheduler leave a pod pending rather than
@@ -10,7 +10,7 @@ export type PlacementMode = "required" | "preferred";
 const nodeTopology = "kubernetes.io/hostname";
 
 /** Keeps the pod off any node that runs a pod matching `peers` (the other manager, the other ZooKeeper servers). */
-export function apartFrom(peers: Record<string, string>, mode: PlacementMode): k8s.types.input.core.v1.Affinity {
+export function apartFrom(peers: Record<string, string>, mode: PlacementMode): inputs.core.v1.Affinity {
     const term = { labelSelector: { matchLabels: peers }, topologyKey: nodeTopology };
     return {
         podAntiAffinity:
@@ -25,7 +25,7 @@ export function apartFrom(peers: Record<string, string>, mode: PlacementMode): k
  * on another). Nodes whose taints the pods do not tolerate (control planes) are not counted, or they
  * would hold the skew open forever.
  */
-export function spreadOverNodes(selector: Record<string, string>, mode: PlacementMode): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+export function spreadOverNodes(selector: Record<string, string>, mode: PlacementMode): inputs.core.v1.TopologySpreadConstraint[] {
     return [
         {
             maxSkew: 1,

@@ -1,8 +1,8 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import type * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../config/names";
 
-type Container = k8s.types.input.core.v1.Container;
+type Container = inputs.core.v1.Container;
 
 /**
  * Labels of one workload; `selector` is the immutable subset its Deployment and Service select on.
@@ -37,19 +37,19 @@ export function componentSelector(name: string, component: string): Record<strin
 const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** Pod-level security shared by every pod: a fixed non-root user, its group owning mounted volumes. */
-export function podSecurity(uid: number): k8s.types.input.core.v1.PodSecurityContext {
+export function podSecurity(uid: number): inputs.core.v1.PodSecurityContext {
     return { runAsUser: uid, runAsGroup: uid, fsGroup: uid, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
 }
 
 /** Container-level security shared by every container. */
-export const containerSecurity: k8s.types.input.core.v1.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+export const containerSecurity: inputs.core.v1.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
 
 /**
  * Memory request equal to the limit, so a pod is never killed for using what it asked for; a CPU
  * request and no CPU limit: a CFS quota throttles a JVM's GC and JIT threads in bursts (long pauses,
  * missed heartbeats), while a request alone guarantees the share and lets idle CPU be used.
  */
-export function resources(memory: string, cpu: string): k8s.types.input.core.v1.ResourceRequirements {
+export function resources(memory: string, cpu: string): inputs.core.v1.ResourceRequirements {
     return { requests: { cpu, memory }, limits: { memory } };
 }
 
@@ -75,8 +75,8 @@ export function deploymentSpec(args: {
     labels: Record<string, string>;
     /** Pod annotations; a changed value rolls the pods. */
     podAnnotations?: Record<string, pulumi.Input<string>>;
-    pod: k8s.types.input.core.v1.PodSpec;
-}): k8s.types.input.apps.v1.DeploymentSpec {
+    pod: inputs.core.v1.PodSpec;
+}): inputs.apps.v1.DeploymentSpec {
     return {
         replicas: args.replicas,
         strategy: args.singleton ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
@@ -89,8 +89,8 @@ export function deploymentSpec(args: {
 function podTemplate(args: {
     labels: Record<string, string>;
     podAnnotations?: Record<string, pulumi.Input<string>>;
-    pod: k8s.types.input.core.v1.PodSpec;
-}): k8s.types.input.core.v1.PodTemplateSpec {
+    pod: inputs.core.v1.PodSpec;
+}): inputs.core.v1.PodTemplateSpec {
     return {
         metadata: { labels: args.labels, annotations: args.podAnnotations },
         spec: { automountServiceAccountToken: false, enableServiceLinks: false, ...args.pod },
@@ -114,8 +114,8 @@ export function statefulSetSpec(args: {
     labels: Record<string, string>;
     /** Pod annotations; a changed value rolls the pods. */
     podAnnotations?: Record<string, pulumi.Input<string>>;
-    pod: k8s.types.input.core.v1.PodSpec;
-}): k8s.types.input.apps.v1.StatefulSetSpec {
+    pod: inputs.core.v1.PodSpec;
+}): inputs.apps.v1.StatefulSetSpec {
     return {
         replicas: args.replicas,
         serviceName: args.serviceName,
@@ -131,7 +131,7 @@ export function statefulSetSpec(args: {
  * name or namespace) makes Pulumi replace the set, and every pod with it at once.
  * pulumi-kubernetes lists the same ones (provider/pkg/provider/diff.go, `statefulSet`).
  */
-export function statefulSetIdentity(name: string, spec: k8s.types.input.apps.v1.StatefulSetSpec) {
+export function statefulSetIdentity(name: string, spec: inputs.apps.v1.StatefulSetSpec) {
     const { serviceName, podManagementPolicy, selector, volumeClaimTemplates, revisionHistoryLimit } = spec;
     return { name, serviceName, podManagementPolicy, selector, volumeClaimTemplates, revisionHistoryLimit };
 }

@@ -1,36 +1,54 @@
 /**
- * `npm run bench [-- --runs N]`: how long the program takes to register its resources, against a
- * one-resource program under the same mock runtime (scripts/bench/one-resource.ts), so what is
- * measured is the program's own cost beyond Node, ts-node and the Pulumi SDK. Goal: ratio ≤ 1.3.
+ * `npm run bench [-- --runs N] [-- --ready-times N]`: the program's own cost and the time to ready
+ * of what it deploys, side by side in one run.
  *
- * Each run is a fresh `node -r ts-node/register scripts/bench/runner.ts …` process
- * that reports the time from its start to the last resource the mock monitor received. Scenarios
- * are interleaved run by run (after one unmeasured warm-up each) so drift hits them alike:
- *  - one-resource: the baseline;
- *  - dev: the dev stack as committed;
- *  - dev + 1,000 conf files: the dev stack pointed (confsDir) at a temporary copy of confs/ with
- *    1,000 extra small files in 10 directories under confs/manager/ (10 more ConfigMaps).
+ * Program cost: each run is a fresh `node -r ts-node/register scripts/bench/runner.ts …` process
+ * that reports the time from its start to the last resource the mock monitor received; medians of
+ * N runs per scenario, interleaved run by run (after one unmeasured warm-up each) so drift hits
+ * them alike. Scenarios:
+ *  - one-resource: the floor, a program registering one Kubernetes object (scripts/bench/one-resource.ts);
+ *  - dev: the dev stack as committed (goal: at most 1.3 × the floor);
+ *  - dev + 1,000 conf files: confsDir pointed at a copy of confs/ with 1,000 extra small files in
+ *    10 directories under confs/manager/ (10 more ConfigMaps), for the growth per conf file;
+ *  - dev + 20 volumes: 20 more additionalVolumes entries, each on every SP node kind, for the
+ *    growth per volume;
+ *  - the floor and dev again with PULUMI_DEBUG_PROMISE_LEAKS=1, which makes the patched SDK
+ *    capture a stack trace per promise as the published SDK always does (patches/): the cost the
+ *    patch removes, measured in the same run.
+ * Every program here loads the same installed (patched) SDK.
+ *
+ * Time to ready: scripts/bench/readiness.ts runs the wait scripts of the dev stack's init
+ * containers, as the program emits them, on a virtual clock against dependencies answering at
+ * times spread over 20–300 s, with the kubelet's restart back-off (goal: mean extra wait ≤ 5 s).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { projectDir } from "../tests/harness";
+import { projectDir, runStack } from "../tests/harness";
+import { backOff, emittedWaits, readyTimes, timeToReady, WaitResult } from "./bench/readiness";
 
-const goal = 1.3;
+const ratioGoal = 1.3;
+const extraWaitGoalSeconds = 5;
 const runner = path.join(__dirname, "bench", "runner.ts");
 
 interface Scenario {
     name: string;
     args: string[];
+    env?: Record<string, string>;
     times: number[];
+    cpuTimes: number[];
     resources?: number;
 }
 
-function runOnce(args: string[]): { lastResourceMs: number; resources: number } {
-    const child = spawnSync(process.execPath, ["-r", "ts-node/register", runner, ...args], { cwd: projectDir, encoding: "utf8" });
+function runOnce(scenario: Scenario): { lastResourceMs: number; cpuMs: number; resources: number } {
+    const child = spawnSync(process.execPath, ["-r", "ts-node/register", runner, ...scenario.args], {
+        cwd: projectDir,
+        encoding: "utf8",
+        env: { ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "", ...scenario.env },
+    });
     if (child.status !== 0) {
-        throw new Error(`runner ${args.join(" ")} failed (exit ${child.status}):\n${child.stderr}`);
+        throw new Error(`runner ${scenario.args.join(" ")} failed (exit ${child.status}):\n${child.stderr}`);
     }
     const lines = child.stdout.trim().split("\n");
     return JSON.parse(lines[lines.length - 1]);
@@ -55,18 +73,129 @@ function median(values: number[]): number {
     return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-function parseRuns(args: string[]): number {
-    const index = args.indexOf("--runs");
-    const runs = index === -1 ? 7 : Number(args[index + 1]);
-    if (!Number.isInteger(runs) || runs < 1 || args.length !== (index === -1 ? 0 : 2)) {
-        console.error("usage: npm run bench [-- --runs N]   (N: runs per scenario, a positive integer; default 7)");
-        process.exit(2);
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+/** `--runs N --ready-times M`, both optional positive integers. */
+function parseArgs(args: string[]): { runs: number; readyTimes: number } {
+    const options: Record<string, number> = { "--runs": 7, "--ready-times": 40 };
+    for (let index = 0; index < args.length; index += 2) {
+        const value = Number(args[index + 1]);
+        if (!(args[index] in options) || !Number.isInteger(value) || value < 1) {
+            console.error("usage: npm run bench [-- --runs N] [-- --ready-times M]\n  N: runs per scenario (default 7); M: dependency ready times modelled (default 40)");
+            process.exit(2);
+        }
+        options[args[index]] = value;
     }
-    return runs;
+    return { runs: options["--runs"], readyTimes: options["--ready-times"] };
 }
 
-function main(): void {
-    const runs = parseRuns(process.argv.slice(2));
+/** Columns before `textColumns` are aligned left, the numbers after them right. */
+function table(header: string[], rows: string[][], textColumns = 1): string {
+    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+    const line = (cells: string[]) =>
+        cells
+            .map((cell, column) => (column < textColumns ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+            .join("  ")
+            .trimEnd();
+    return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
+}
+
+function measureProgram(runs: number, temp: string): void {
+    const extraFiles = 1000;
+    const extraVolumes = 20;
+    const confs = confsWithExtraFiles(temp, extraFiles, 10);
+    const capture = { PULUMI_DEBUG_PROMISE_LEAKS: "1" };
+    const floor: Scenario = { name: "one-resource (floor)", args: ["one-resource"], times: [], cpuTimes: [] };
+    const dev: Scenario = { name: "dev", args: ["stack", "dev"], times: [], cpuTimes: [] };
+    const files: Scenario = { name: `dev + ${extraFiles.toLocaleString("en")} conf files`, args: ["stack", "dev", "--confs", confs], times: [], cpuTimes: [] };
+    const volumes: Scenario = { name: `dev + ${extraVolumes} volumes`, args: ["stack", "dev", "--volumes", String(extraVolumes)], times: [], cpuTimes: [] };
+    const capturingFloor: Scenario = { name: "one-resource, promise stacks captured", args: floor.args, env: capture, times: [], cpuTimes: [] };
+    const capturingDev: Scenario = { name: "dev, promise stacks captured", args: dev.args, env: capture, times: [], cpuTimes: [] };
+    const scenarios = [floor, dev, files, volumes, capturingFloor, capturingDev];
+
+    console.log(`Program start to last registered resource: ${runs} runs per scenario in fresh processes (plus one warm-up each), interleaved`);
+    scenarios.forEach((scenario) => runOnce(scenario));
+    for (let run = 0; run < runs; run++) {
+        for (const scenario of scenarios) {
+            const result = runOnce(scenario);
+            scenario.times.push(result.lastResourceMs);
+            scenario.cpuTimes.push(result.cpuMs);
+            scenario.resources = result.resources;
+        }
+        process.stdout.write(".");
+    }
+    process.stdout.write("\n\n");
+
+    const floorOf = (scenario: Scenario) => (scenario.env ? capturingFloor : floor);
+    const rows = scenarios.map((scenario) => {
+        const ratio = median(scenario.times) / median(floorOf(scenario).times);
+        return [
+            scenario.name,
+            String(scenario.resources),
+            median(scenario.times).toFixed(0),
+            Math.min(...scenario.times).toFixed(0),
+            Math.max(...scenario.times).toFixed(0),
+            ratio.toFixed(2),
+            median(scenario.cpuTimes).toFixed(0),
+            (median(scenario.cpuTimes) / median(floorOf(scenario).cpuTimes)).toFixed(2),
+            scenario === dev ? (ratio <= ratioGoal ? "ok" : "over") : "",
+        ];
+    });
+    console.log(table(["scenario", "resources", "median ms", "min ms", "max ms", "× floor", "CPU ms", "CPU × floor", `goal ≤ ${ratioGoal}`], rows));
+    const growth = (scenario: Scenario, count: number, times: (scenario: Scenario) => number[]) => (median(times(scenario)) - median(times(dev))) / count;
+    const wall = (scenario: Scenario) => scenario.times;
+    const cpu = (scenario: Scenario) => scenario.cpuTimes;
+    console.log(
+        [
+            "",
+            `growth per extra conf file: ${(growth(files, extraFiles, wall) * 1000).toFixed(0)} µs (CPU ${(growth(files, extraFiles, cpu) * 1000).toFixed(0)} µs)`,
+            `growth per additional volume: ${growth(volumes, extraVolumes, wall).toFixed(1)} ms (CPU ${growth(volumes, extraVolumes, cpu).toFixed(1)} ms; ${(volumes.resources ?? 0) - (dev.resources ?? 0)} more resources for ${extraVolumes} volumes)`,
+            "ms: from process start to the last resource the mock monitor received; resources: registrations it received (stack,",
+            "components and random passwords included); × floor: median / the one-resource median of the same SDK mode;",
+            "CPU ms: CPU time the process had used by then (all threads), steadier than wall time on a busy machine;",
+            "\"promise stacks captured\": PULUMI_DEBUG_PROMISE_LEAKS=1, the SDK's cost before the patch in patches/.",
+        ].join("\n"),
+    );
+}
+
+async function measureReadiness(count: number, temp: string): Promise<void> {
+    const run = await runStack("dev");
+    const waits = emittedWaits(run.objects, path.join(temp, "wait-files"));
+    if (waits.length === 0) {
+        throw new Error("the dev stack emits no init container with DEPENDENCY and ADDRESSES: nothing to model");
+    }
+    const times = readyTimes(count);
+    const results: WaitResult[] = await timeToReady(waits, times);
+    const rows = results.map((result) => [
+        result.wait.container,
+        result.wait.addresses,
+        String(result.wait.usedBy.length),
+        mean(result.extraSeconds).toFixed(1),
+        Math.max(...result.extraSeconds).toFixed(1),
+        mean(result.restarts).toFixed(1),
+    ]);
+    const perContainer = results.flatMap((result) => result.wait.usedBy.map(() => result));
+    const overallMean = mean(perContainer.map((result) => mean(result.extraSeconds)));
+    const overallMax = Math.max(...results.flatMap((result) => result.extraSeconds));
+    rows.push(["all init containers", "", String(perContainer.length), overallMean.toFixed(1), overallMax.toFixed(1), mean(perContainer.map((result) => mean(result.restarts))).toFixed(1)]);
+
+    console.log(
+        `\nTime to ready (dev stack's init containers; dependency answering at ${count} times spread over ${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)} s; virtual clock)\n`,
+    );
+    console.log(table(["init container", "waits for", "pods", "mean extra s", "max extra s", "restarts"], rows, 2));
+    console.log(
+        [
+            "",
+            `goal: mean extra wait ≤ ${extraWaitGoalSeconds} s: ${overallMean <= extraWaitGoalSeconds ? "ok" : "over"}`,
+            "extra: seconds from the dependency accepting connections to the wait's successful exit; restarts: of the init",
+            `container, mean; kubelet back-off ${backOff.initialSeconds} s doubling to ${backOff.maxSeconds} s, reset after a run of ${backOff.resetAfterRunSeconds / 60} minutes.`,
+            `log of the first run (${results[0].wait.container}): ${JSON.stringify(results[0].firstLog.trim().split("\n")[0] ?? "")}`,
+        ].join("\n"),
+    );
+}
+
+async function main(): Promise<void> {
+    const { runs, readyTimes: count } = parseArgs(process.argv.slice(2));
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-bench-"));
     const cleanUp = () => fs.rmSync(temp, { recursive: true, force: true });
     process.on("SIGINT", () => {
@@ -74,50 +203,15 @@ function main(): void {
         process.exit(130);
     });
     try {
-        const extraFiles = 1000;
-        const confs = confsWithExtraFiles(temp, extraFiles, 10);
-        const scenarios: Scenario[] = [
-            { name: "one-resource", args: ["one-resource"], times: [] },
-            { name: "dev", args: ["stack", "dev"], times: [] },
-            { name: `dev + ${extraFiles.toLocaleString("en")} conf files`, args: ["stack", "dev", confs], times: [] },
-        ];
-        console.log(`${runs} runs per scenario in fresh processes (plus one warm-up each), interleaved; node ${process.version}, ${os.cpus().length} CPUs`);
-        for (const scenario of scenarios) {
-            runOnce(scenario.args);
-        }
-        for (let run = 0; run < runs; run++) {
-            for (const scenario of scenarios) {
-                const result = runOnce(scenario.args);
-                scenario.times.push(result.lastResourceMs);
-                scenario.resources = result.resources;
-            }
-            process.stdout.write(".");
-        }
-        process.stdout.write("\n\n");
-
-        const baseline = median(scenarios[0].times);
-        const rows = scenarios.map((scenario) => {
-            const ratio = median(scenario.times) / baseline;
-            return [
-                scenario.name,
-                String(scenario.resources),
-                median(scenario.times).toFixed(0),
-                Math.min(...scenario.times).toFixed(0),
-                Math.max(...scenario.times).toFixed(0),
-                ratio.toFixed(2),
-                scenario === scenarios[0] ? "" : ratio <= goal ? "ok" : "over",
-            ];
-        });
-        const header = ["scenario", "resources", "median ms", "min ms", "max ms", "ratio", `goal ≤ ${goal}`];
-        const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-        const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
-        console.log(line(header));
-        console.log(widths.map((width) => "-".repeat(width)).join("  "));
-        rows.forEach((row) => console.log(line(row)));
-        console.log("\nms: from process start to the last resource the mock monitor received; resources: registrations it received\n(stack, components and random passwords included); ratio: median / one-resource median.");
+        console.log(`node ${process.version}, ${os.cpus().length} CPUs\n`);
+        measureProgram(runs, temp);
+        await measureReadiness(count, temp);
     } finally {
         cleanUp();
     }
 }
 
-main();
+main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+});
