@@ -67,7 +67,7 @@ const credentials = new corev1.Secret("credentials", {
 
 // The pods' annotation is readable with the `view` role: an HMAC under a random key kept in the
 // stack's (encrypted) state lets nobody test password guesses against it.
-const digestKey = new random.RandomPassword("credentials-digest-key", { length: 64, special: false }).result;
+const digestKey = new random.RandomPassword("credentials-digest-key", { length: 32, special: false }).result;
 const credentialsDigest = pulumi
     .all([digestKey, databaseUserPassword, spAdminPassword, settings.secrets.keystorePassword ?? ""])
     .apply(([key, ...passwords]) => createHmac("sha256", key).update(JSON.stringify(passwords)).digest("hex").slice(0, 16));
@@ -278,7 +278,6 @@ export const namespace = ns;
 export const siddhiAppsDeployed = appsJob.deployedApps;
 export const smokeCheck = appsJob.smokeCheck;
 export const managerUrls = ingressHosts("manager").map((host) => `https://${host}`);
-export const dashboardUrl = ingressHosts("dashboard").map((host) => `https://${host}/monitoring`)[0];
 /** The `/etc/hosts` line for clients when the ingress hosts are not in DNS. */
 export const etcHostsLine = pulumi
     .all(spNodes.map((node) => node.ingressAddress).filter((address) => address !== undefined))
@@ -296,4 +295,11 @@ export const claimNames = {
  */
 export const adminPassword = pulumi.secret(spAdminPassword);
 export const databasePassword = pulumi.secret(databaseUserPassword);
-export const mysqlRootPassword = rootPassword && pulumi.secret(rootPassword);
+
+// Outputs that exist only with some settings are left out otherwise: an undefined output makes
+// Pulumi print a warning on every run.
+Object.assign(
+    module.exports,
+    Object.fromEntries(ingressHosts("dashboard").map((host) => ["dashboardUrl", `https://${host}/monitoring`])),
+    rootPassword === undefined ? {} : { mysqlRootPassword: pulumi.secret(rootPassword) },
+);

@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { LineCounter, parseDocument } from "yaml";
 import { configVolumeRoot } from "./image";
 
 /** The node kinds with a configuration tree: `confs/<kind>/` mirrors that kind's product home. */
@@ -30,24 +31,45 @@ export interface ConfDirectory {
 export type ConfTree = Record<ConfNode, ConfDirectory[]>;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-const configMapKey = /^[-._a-zA-Z0-9]+$/;
+/** What the API server takes as a ConfigMap key (IsConfigMapKey): at most 253 of these, not `.`, `..` or `..…`. */
+const configMapKey = /^[-._a-zA-Z0-9]{1,253}$/;
+const isConfigMapKey = (name: string) => configMapKey.test(name) && name !== "." && !name.startsWith("..");
 
 /**
- * Reads the whole configuration tree once, before any resource is registered, and refuses
- * directories that cannot become a ConfigMap (too large, or a file name that is not a valid key).
+ * Reads the whole configuration tree once, before any resource is registered, and refuses what
+ * cannot become a ConfigMap or would not be read by SP: entries outside the node directories,
+ * links that lead nowhere or in circles, names the API server refuses, YAML files that do not
+ * parse, directories over the size limit. All problems are reported in one error.
  */
 export function readConfTree(confsDir: string): ConfTree {
     const problems: string[] = [];
     const tree = {} as ConfTree;
+    // Paths are shown from the confs directory's own name on: short, and what the user sees in the project.
+    const shown = (...parts: string[]) => path.join(path.basename(confsDir), ...parts);
+    for (const entry of fs.readdirSync(confsDir).sort()) {
+        if (!(confNodes as readonly string[]).includes(entry)) {
+            problems.push(`${shown(entry)}: only the node directories ${confNodes.join(", ")} belong in ${shown()}/; remove or move it`);
+        }
+    }
     for (const node of confNodes) {
         const nodeDir = path.join(confsDir, node);
-        tree[node] = fs.existsSync(nodeDir) ? filesByDirectory(nodeDir).map(([dir, files]) => toConfDirectory(node, nodeDir, dir, files, problems)) : [];
+        const kind = entryKind(nodeDir);
+        if (kind === "missing") {
+            tree[node] = [];
+            continue;
+        }
+        if (kind !== "directory") {
+            problems.push(`${shown(node)} ${kind === "file" ? "is a file" : kind}; it must be a directory that mirrors the ${node}'s product home`);
+            tree[node] = [];
+            continue;
+        }
+        tree[node] = filesByDirectory(nodeDir, shown(node), problems).map(([dir, files]) => toConfDirectory(node, nodeDir, dir, files, problems));
         // `conf/manager` and `conf-manager` would share a pod volume name.
         const seen = new Map<string, string>();
         for (const directory of tree[node]) {
             const other = seen.get(directory.volumeName);
             if (other !== undefined) {
-                problems.push(`confs/${node}/${directory.relativeDir} and confs/${node}/${other} differ only in punctuation; rename one`);
+                problems.push(`${shown(node, directory.relativeDir)} and ${shown(node, other)} differ only in punctuation; rename one`);
             }
             seen.set(directory.volumeName, directory.relativeDir);
         }
@@ -58,27 +80,73 @@ export function readConfTree(confsDir: string): ConfTree {
     return tree;
 }
 
-/** Directories below `root` (relative paths, sorted) with the files each holds directly. */
-function filesByDirectory(root: string): [string, string[]][] {
+type EntryKind = "directory" | "file" | "missing" | "a symbolic link to nothing (dangling)" | "a symbolic link in a loop" | "neither a file nor a directory";
+
+/** What an entry is, following links; a broken link is named as such instead of throwing. */
+function entryKind(file: string): EntryKind {
+    let lstat: fs.Stats;
+    try {
+        lstat = fs.lstatSync(file);
+    } catch {
+        return "missing";
+    }
+    try {
+        const stat = fs.statSync(file);
+        return stat.isDirectory() ? "directory" : stat.isFile() ? "file" : "neither a file nor a directory";
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        return lstat.isSymbolicLink() ? (code === "ELOOP" ? "a symbolic link in a loop" : "a symbolic link to nothing (dangling)") : "neither a file nor a directory";
+    }
+}
+
+/**
+ * Directories below `root` (relative paths, sorted) with the files each holds directly. A link to
+ * a directory that contains it (a loop `stat` cannot see) is refused rather than followed forever.
+ */
+function filesByDirectory(root: string, shownRoot: string, problems: string[]): [string, string[]][] {
     const result: [string, string[]][] = [];
-    const visit = (relativeDir: string) => {
-        const entries = fs.readdirSync(path.join(root, relativeDir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    const visit = (relativeDir: string, ancestors: string[]) => {
+        const entries = fs.readdirSync(path.join(root, relativeDir)).sort((a, b) => a.localeCompare(b));
         const files: string[] = [];
-        for (const entry of entries) {
-            const child = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
-            const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && fs.statSync(path.join(root, child)).isDirectory());
-            if (isDirectory) {
-                visit(child);
+        for (const name of entries) {
+            const child = relativeDir === "" ? name : `${relativeDir}/${name}`;
+            const shown = `${shownRoot}/${child}`;
+            const kind = entryKind(path.join(root, child));
+            if (kind === "directory") {
+                const real = fs.realpathSync(path.join(root, child));
+                if (ancestors.includes(real)) {
+                    problems.push(`${shown} is a symbolic link in a loop (to a directory that contains it); remove it`);
+                } else if (!/^[-._a-zA-Z0-9]{1,253}$/.test(name)) {
+                    problems.push(`${shown}/: a directory of confs/ becomes a mount path; use only letters, digits, '-', '_' and '.' (at most 253)`);
+                } else {
+                    visit(child, [...ancestors, real]);
+                }
+            } else if (kind === "file") {
+                files.push(name);
             } else {
-                files.push(entry.name);
+                problems.push(`${shown} is ${kind}; remove it or make it a file`);
             }
         }
         if (files.length > 0) {
             result.push([relativeDir, files]);
         }
     };
-    visit("");
+    visit("", [fs.realpathSync(root)]);
     return result.sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Why a YAML file of confs/ would stop SP at start (it reads them with SnakeYAML, YAML 1.1); undefined when it parses. */
+function yamlProblem(text: string): string | undefined {
+    const lineCounter = new LineCounter();
+    const document = parseDocument(text, { version: "1.1", prettyErrors: false, lineCounter });
+    const [error] = document.errors;
+    if (error !== undefined) {
+        return `line ${lineCounter.linePos(error.pos[0]).line}: ${error.message.split("\n")[0]}`;
+    }
+    if (document.contents === null) {
+        return "is empty; SP cannot read an empty configuration file";
+    }
+    return undefined;
 }
 
 function toConfDirectory(node: ConfNode, nodeDir: string, relativeDir: string, files: string[], problems: string[]): ConfDirectory {
@@ -88,10 +156,16 @@ function toConfDirectory(node: ConfNode, nodeDir: string, relativeDir: string, f
     const hash = createHash("sha256");
     let size = 0;
     for (const file of files) {
-        if (!configMapKey.test(file)) {
-            problems.push(`${path.join(shownDir, file)}: a ConfigMap key may hold only letters, digits, '-', '_' and '.'; rename the file`);
+        if (!isConfigMapKey(file)) {
+            problems.push(`${path.join(shownDir, file)}: a ConfigMap key may hold only letters, digits, '-', '_' and '.' (at most 253, not starting with ..); rename the file`);
         }
         const bytes = fs.readFileSync(path.join(nodeDir, relativeDir, file));
+        if (/\.ya?ml$/i.test(file)) {
+            const problem = yamlProblem(bytes.toString("utf8"));
+            if (problem !== undefined) {
+                problems.push(`${path.join(shownDir, file)}: ${problem}`);
+            }
+        }
         size += file.length + bytes.length;
         hash.update(`${file}\0${bytes.length}\0`).update(bytes);
         try {

@@ -1,19 +1,23 @@
 /**
- * `npm run render -- <stack>`: runs the real program (index.ts) under Pulumi's mock runtime with
- * `Pulumi.<stack>.yaml` and writes every Kubernetes object it registers as YAML under
- * `rendered/<stack>/`, one file per object, named `<kind>-<namespace or _cluster>-<name>.yaml`.
+ * `npm run render -- <stack> [--out <dir> | --golden]`: runs the real program (index.ts) under
+ * Pulumi's mock runtime with `Pulumi.<stack>.yaml`, as `pulumi preview` would, and prints every
+ * Kubernetes object it registers as YAML (standard output), or writes them to a directory, one file
+ * per object named `<kind>-<namespace or _cluster>-<name>.yaml`. `--golden` writes the committed
+ * golden manifests `rendered/<stack>/` instead.
  *
- * The output is byte-for-byte deterministic (keys sorted recursively, no timestamps), so the
- * committed `rendered/dev/` and `rendered/prod/` serve as golden files (tests/golden.test.ts) and a
- * change to the program shows up as a reviewable diff of the manifests. Secret values never reach
- * the files: `secure:` settings are rendered as "REDACTED" (as readStackConfig reads them) and
- * every value of a Secret's `data`/`stringData` is replaced by "REDACTED", keys kept.
+ * Like `pulumi preview`, it refuses a stack file that does not parse (file and line) and keys
+ * without a namespace, and checks secret settings on their real values when the stack uses the
+ * passphrase provider and PULUMI_CONFIG_PASSPHRASE is set (scripts/stackSecrets.ts). The output is
+ * byte-for-byte deterministic (keys sorted, no timestamps) and never holds a secret: secret
+ * settings are rendered with a stand-in (tests/harness.ts, secretStandIn) and every value of a
+ * Secret's `data`/`stringData` is replaced by "REDACTED", keys kept.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { listStacks, projectDir, redacted, runStack, StackConfig } from "../tests/harness";
+import { listStacks, projectDir, readStackConfig, redacted, runProgram, StackConfig, StackFileError } from "../tests/harness";
+import { configPassphrase, decryptStackSecrets } from "./stackSecrets";
 
 /** Where the rendered stacks go: `rendered/<stack>/`. */
 export const renderedRoot = path.join(projectDir, "rendered");
@@ -26,8 +30,10 @@ export function renderedDir(stack: string): string {
 const objectName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** Runs the stack's program under the mock runtime and renders every Kubernetes object: file name → YAML. */
-export async function renderStack(stack: string, change?: (config: StackConfig) => void): Promise<Map<string, string>> {
-    const run = await runStack(stack, change);
+export async function renderStack(stack: string, change?: (config: StackConfig) => void, dir: string = projectDir): Promise<Map<string, string>> {
+    const { config, secretKeys } = readStackConfig(stack, dir);
+    change?.(config);
+    const run = await runProgram(config, { stack, secretKeys });
     return renderObjects(run.objects);
 }
 
@@ -125,50 +131,115 @@ export function readRendered(stack: string): Map<string, string> {
 /** Replaces the content of `rendered/<stack>/` with `files` (stale files are removed). Returns the directory. */
 export function writeRendered(stack: string, files: Map<string, string>): string {
     const dir = renderedDir(stack);
-    fs.mkdirSync(dir, { recursive: true });
-    for (const entry of fs.readdirSync(dir)) {
-        fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
-    }
-    for (const [name, text] of files) {
-        fs.writeFileSync(path.join(dir, name), text);
-    }
+    writeDirectory(dir, files);
     return dir;
 }
 
 function usage(stacks: string[]): string {
     return [
-        "usage: npm run render -- <stack>",
-        "  Writes every Kubernetes object of the stack, as the program would deploy it, to rendered/<stack>/.",
+        "usage: npm run render -- <stack> [--out <dir> | --golden]",
+        "  Renders every Kubernetes object of the stack as the program would deploy it, to standard output,",
+        "  to <dir> (one file per object; the directory's files are replaced), or with --golden to the",
+        "  committed golden manifests rendered/<stack>/.",
         `  stacks: ${stacks.join(", ")}`,
     ].join("\n");
 }
 
-/** The command line; returns the exit code. */
-export async function main(args: string[]): Promise<number> {
-    const stacks = listStacks();
+interface Options {
+    stack: string;
+    /** Directory to write; undefined for standard output. */
+    out?: string;
+}
+
+function parseArgs(args: string[], stacks: string[]): Options | string {
+    const positional: string[] = [];
+    let out: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+        if (args[i] === "--out" || args[i] === "-o") {
+            out = args[++i];
+            if (out === undefined) {
+                return "--out needs a directory";
+            }
+        } else if (args[i] === "--golden") {
+            out = "golden";
+        } else if (args[i].startsWith("-")) {
+            return `unknown option ${args[i]}`;
+        } else {
+            positional.push(args[i]);
+        }
+    }
+    if (positional.length !== 1) {
+        return positional.length === 0 ? "no stack given" : `one stack expected, got ${positional.join(" ")}`;
+    }
+    const [stack] = positional;
+    if (!stacks.includes(stack)) {
+        return `unknown stack ${JSON.stringify(stack)} (no Pulumi.${stack}.yaml)`;
+    }
+    return { stack, out: out === "golden" ? renderedDir(stack) : out };
+}
+
+/** Writes `files` into `dir`, replacing the YAML files a previous render left there (other files stay). */
+function writeDirectory(dir: string, files: Map<string, string>): void {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const entry of fs.readdirSync(dir)) {
+        if (entry.endsWith(".yaml")) {
+            fs.rmSync(path.join(dir, entry));
+        }
+    }
+    for (const [name, text] of files) {
+        fs.writeFileSync(path.join(dir, name), text);
+    }
+}
+
+/**
+ * Checks the secret settings on their real values (a run of the program that is thrown away),
+ * when they can be decrypted. Returns a note for the user when they cannot.
+ */
+async function checkRealSecrets(stack: string, dir: string): Promise<string | undefined> {
+    const file = readStackConfig(stack, dir);
+    if (Object.keys(file.ciphertexts).length === 0) {
+        return undefined;
+    }
+    const passphrase = configPassphrase();
+    if (passphrase === undefined || file.encryptionSalt === undefined) {
+        return `note: the secret settings of ${stack} were not decrypted (set PULUMI_CONFIG_PASSPHRASE for a passphrase stack); pulumi preview checks their rules`;
+    }
+    const values = decryptStackSecrets(stack, file, passphrase);
+    await runProgram({ ...file.config, ...values }, { stack, secretKeys: file.secretKeys });
+    return undefined;
+}
+
+/** The command line; returns the exit code. `dir` holds the stack files (the project, or a test's). */
+export async function main(args: string[], dir: string = projectDir): Promise<number> {
+    const stacks = listStacks(dir);
     if (args.length === 1 && (args[0] === "-h" || args[0] === "--help")) {
         console.log(usage(stacks));
         return 0;
     }
-    if (args.length !== 1) {
-        console.error(`render: ${args.length === 0 ? "no stack given" : `one stack expected, got ${args.join(" ")}`}\n${usage(stacks)}`);
-        return 2;
-    }
-    const [stack] = args;
-    if (!stacks.includes(stack)) {
-        console.error(`render: unknown stack ${JSON.stringify(stack)} (no Pulumi.${stack}.yaml)\n${usage(stacks)}`);
+    const options = parseArgs(args, stacks);
+    if (typeof options === "string") {
+        console.error(`render: ${options}\n${usage(stacks)}`);
         return 2;
     }
     let files: Map<string, string>;
     try {
-        files = await renderStack(stack);
+        const note = await checkRealSecrets(options.stack, dir);
+        if (note !== undefined) {
+            console.error(note);
+        }
+        files = await renderStack(options.stack, undefined, dir);
     } catch (error) {
-        // Like `pulumi up`: a RunError (bad settings, bad confs/) is shown by its message alone.
-        console.error(pulumi.RunError.isInstance(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error));
+        // Like `pulumi preview`: bad settings, bad confs/ or a bad stack file are shown by their message alone.
+        const known = pulumi.RunError.isInstance(error) || error instanceof StackFileError;
+        console.error(known ? (error).message : error instanceof Error ? (error.stack ?? error.message) : String(error));
         return 1;
     }
-    const dir = writeRendered(stack, files);
-    console.log(`rendered ${files.size} objects of stack ${stack} to ${path.relative(process.cwd(), dir) || "."}${path.sep}`);
+    if (options.out === undefined) {
+        process.stdout.write([...files.values()].map((text) => `---\n${text}`).join(""));
+        return 0;
+    }
+    writeDirectory(options.out, files);
+    console.error(`rendered ${files.size} objects of stack ${options.stack} to ${path.relative(process.cwd(), options.out) || "."}${path.sep}`);
     return 0;
 }
 

@@ -1243,7 +1243,8 @@ describe("dependencies: incomplete settings fail before anything is registered",
             await assert.rejects(runFixture(stack, change, secrets), (error: Error) => {
                 assert.ok(error.message.includes(`wso2-sp:${setting}`), `the error does not name wso2-sp:${setting}:\n${error.message}`);
                 const secret = /password/i.test(setting);
-                const command = new RegExp(`pulumi config set ${secret ? "--secret " : "(--path )?"}'?${escape(setting)}'? \\S+`);
+                // A secret's fix prompts for the value (nothing to paste into the shell history).
+                const command = new RegExp(secret ? `pulumi config set --secret ${escape(setting)}$` : `pulumi config set (--path )?'?${escape(setting)}'? \\S+`, "m");
                 assert.match(error.message, command, `the error does not show how to set ${setting}${secret ? " as a secret" : ""}`);
                 return true;
             });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { fileName, readRendered, redactSecretValues, renderedDir, renderObjects, renderStack, writeRendered } from "../scripts/render";
-import { listStacks, projectDir, redacted, runStack } from "./harness";
+import { listStacks, projectDir, redacted, runFixture } from "./harness";
 
 const update = !["", "0", "false"].includes(process.env.UPDATE_GOLDEN ?? "");
 
@@ -58,8 +58,9 @@ describe("golden manifests (rendered/<stack>/)", () => {
             const shown = path.relative(projectDir, renderedDir(stack));
             if (found.length > 0) {
                 assert.fail(
-                    `${shown}/ differs from what the program renders for stack ${stack} (${found.length} file(s)):\n${found.join("\n")}\n` +
-                        "If the change is intended, run `npm run test:update` and commit rendered/ with the change.",
+                    `stack ${stack}: ${shown}/ differs from what the program renders for Pulumi.${stack}.yaml (${found.length} file(s)):\n${found.join("\n")}\n` +
+                        `If you changed Pulumi.${stack}.yaml (pulumi config set …), refresh its manifests: npm run render -- ${stack} --golden\n` +
+                        "If you changed the program, refresh every stack's: npm run test:update. Commit rendered/ with the change.",
                 );
             }
         });
@@ -68,7 +69,7 @@ describe("golden manifests (rendered/<stack>/)", () => {
 
 describe("rendered manifests (scripts/render.ts)", () => {
     it("read back, each file is the object the program registers (secret values redacted)", async () => {
-        const run = await runStack("dev");
+        const run = await runFixture("in-cluster");
         const files = renderObjects(run.objects);
         assert.equal(files.size, run.objects.length);
         for (const object of run.objects) {
@@ -80,9 +81,9 @@ describe("rendered manifests (scripts/render.ts)", () => {
     });
 
     it("carry no Secret value, only the keys", async () => {
-        const run = await runStack("prod");
+        const run = await runFixture("external");
         const secrets = run.objects.filter((object) => object.kind === "Secret");
-        assert.ok(secrets.length >= 2, "prod has the credentials and the pull Secret");
+        assert.ok(secrets.length >= 2, "the external fixture has the credentials and the pull Secret");
         const files = renderObjects(run.objects);
         for (const secret of secrets) {
             const text = files.get(fileName(secret))!;

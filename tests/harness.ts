@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 
 export const projectDir = path.resolve(__dirname, "..");
 export const projectName = "wso2-sp";
@@ -31,8 +31,14 @@ export interface ProgramRun {
 /** Stack settings as `pulumi config` holds them: setting name (without project prefix) → value. */
 export type StackConfig = Record<string, unknown>;
 
-/** What stands in for each `secure:` value of a stack file. */
+/** What replaces every Secret value in rendered manifests. */
 export const redacted = "REDACTED";
+
+/**
+ * What stands in for each `secure:` value of a stack file that is not decrypted: a value every
+ * password rule accepts (config/passwords.ts), so the program runs as with a valid real secret.
+ */
+export const secretStandIn = "REDACTED-secret-0";
 
 /**
  * The stacks behaviour tests run: fixtures of their own, so a user's edit of `Pulumi.dev.yaml` or
@@ -40,24 +46,60 @@ export const redacted = "REDACTED";
  */
 export const fixtureDir = path.join(__dirname, "stacks");
 
-/** Reads `Pulumi.<stack>.yaml`; encrypted (`secure:`) values become `redacted` and are marked secret. */
-export function readStackConfig(stack: string, dir: string = projectDir): { config: StackConfig; secretKeys: string[] } {
+/** A stack file Pulumi itself would refuse; its message names the file (and line) and needs no stack trace. */
+export class StackFileError extends Error {}
+
+export interface StackFile {
+    /** Settings by name: without the project prefix for this project's, with it (`kubernetes:context`) for others'. */
+    config: StackConfig;
+    /** This project's settings held encrypted. */
+    secretKeys: string[];
+    /** The encrypted values as the file holds them (`v1:…`), by setting name. */
+    ciphertexts: Record<string, string>;
+    /** The passphrase provider's salt (`encryptionsalt:`), when the stack has one. */
+    encryptionSalt?: string;
+}
+
+/** Reads `Pulumi.<stack>.yaml`; encrypted (`secure:`) values become `secretStandIn` and are marked secret. */
+export function readStackConfig(stack: string, dir: string = projectDir): StackFile {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    const shown = path.relative(process.cwd(), file) || file;
     if (!fs.existsSync(file)) {
-        throw new Error(`No stack file ${path.relative(process.cwd(), file)}: stacks are ${listStacks(dir).join(", ")}`);
+        throw new StackFileError(`No stack file ${shown}: stacks are ${listStacks(dir).join(", ")}`);
     }
-    const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const config: StackConfig = {};
-    const secretKeys: string[] = [];
+    const lineCounter = new LineCounter();
+    const parsed = parseDocument(fs.readFileSync(file, "utf8"), { lineCounter, prettyErrors: false });
+    if (parsed.errors.length > 0) {
+        const [error] = parsed.errors;
+        throw new StackFileError(`${shown}:${lineCounter.linePos(error.pos[0]).line}: ${error.message.split("\n")[0]}`);
+    }
+    const document = (parsed.toJS() ?? {}) as { config?: Record<string, unknown>; encryptionsalt?: string };
+    const result: StackFile = { config: {}, secretKeys: [], ciphertexts: {}, encryptionSalt: document.encryptionsalt };
     for (const [key, value] of Object.entries(document.config ?? {})) {
-        const name = key.startsWith(`${projectName}:`) ? key.slice(projectName.length + 1) : key;
+        // As Pulumi: every key is `<namespace>:<name>`; this project's are handed over without the prefix.
+        const separator = key.indexOf(":");
+        if (separator <= 0) {
+            const line = lineCounter.linePos(findKeyOffset(parsed, key)).line;
+            throw new StackFileError(
+                `${shown}:${line}: configuration key ${JSON.stringify(key)} has no namespace; Pulumi refuses it. Write it as ${projectName}:${key}`,
+            );
+        }
+        const ours = key.slice(0, separator) === projectName;
+        const name = ours ? key.slice(separator + 1) : key;
         const secure = typeof value === "object" && value !== null && "secure" in value;
-        config[name] = secure ? redacted : value;
-        if (secure) {
-            secretKeys.push(name);
+        result.config[name] = secure ? secretStandIn : value;
+        if (secure && ours) {
+            result.secretKeys.push(name);
+            result.ciphertexts[name] = String((value).secure);
         }
     }
-    return { config, secretKeys };
+    return result;
+}
+
+/** Where a key of the `config:` mapping starts in the file. */
+function findKeyOffset(document: ReturnType<typeof parseDocument>, key: string): number {
+    const config = document.get("config", true) as { items?: { key: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
+    return config?.items?.find((item) => item.key.value === key)?.key.range?.[0] ?? 0;
 }
 
 export function listStacks(dir: string = projectDir): string[] {
@@ -142,8 +184,9 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
         options.stack ?? "test",
         false,
     );
+    // Settings of other namespaces (`kubernetes:context`) keep theirs.
     const serialized = Object.fromEntries(
-        Object.entries(config).map(([key, value]) => [`${projectName}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+        Object.entries(config).map(([key, value]) => [key.includes(":") ? key : `${projectName}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
     );
     pulumi.runtime.setAllConfig(serialized, (options.secretKeys ?? []).map((key) => `${projectName}:${key}`));
 

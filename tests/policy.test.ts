@@ -4,7 +4,7 @@ import { policies, stackPolicies } from "../policy/rules";
 import { runFixture } from "./harness";
 
 /** Runs one policy against a resource given as a type token and plain inputs; returns the violation messages. */
-async function violations(policyName: string, type: string, props: Record<string, unknown>): Promise<string[]> {
+export async function violations(policyName: string, type: string, props: Record<string, unknown>): Promise<string[]> {
     const policy = policies.find((p) => p.name === policyName);
     assert.ok(policy?.validateResource, `no resource policy named ${policyName}`);
     const unused = (): never => {

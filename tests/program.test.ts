@@ -83,9 +83,11 @@ const nodes = [
 
 /** A copy of confs/ in a temporary directory, removed after the suite. */
 function copyOfConfs(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-confs-"));
+    // Named confs/ like the project's own, as errors show paths from that name on.
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-"));
+    const dir = path.join(parent, "confs");
     fs.cpSync(path.join(projectDir, "confs"), dir, { recursive: true });
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    after(() => fs.rmSync(parent, { recursive: true, force: true }));
     return dir;
 }
 

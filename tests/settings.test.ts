@@ -1,14 +1,15 @@
 import { strict as assert } from "assert";
 import { registeredBeforeError, runFixture, setPath, StackConfig } from "./harness";
 
-/** Runs dev with a bad change; returns the error after checking nothing was registered before it. */
-async function rejectedDev(change: (config: StackConfig) => void): Promise<string> {
-    const error = await runFixture("in-cluster", change).then(
+/** Runs a fixture with a bad change; returns the error after checking nothing was registered before it. */
+async function rejected(change: (config: StackConfig) => void, secrets: Record<string, string> = {}, stack = "in-cluster"): Promise<string> {
+    const error = await runFixture(stack, change, secrets).then(
         () => assert.fail("the program accepted the bad setting"),
         (thrown: Error) => thrown,
     );
     const kubernetesObjects = registeredBeforeError().filter((resource) => !resource.type.startsWith("pulumi:"));
     assert.deepEqual(kubernetesObjects.map((resource) => resource.name), [], "resources were registered before the error");
+    assert.doesNotMatch(error.message, /\n\s+at /, "the error carries a stack trace");
     return error.message;
 }
 
@@ -19,162 +20,281 @@ function lineFor(message: string, setting: string): string {
     return line;
 }
 
-describe("bad stack settings are refused before anything is deployed", () => {
-    it("a missing nfs.server names the setting and the command that sets it", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "nfs.server", undefined)), "nfs.server");
-        assert.match(line, /not set/);
-        assert.match(line, /pulumi config set --path nfs\.server 10\.0\.0\.9/);
-    });
+/** The fix at the end of a line. */
+function fixOf(line: string): string {
+    const fix = /\. Fix: (.*)$/.exec(line)?.[1];
+    assert.ok(fix, `no fix in: ${line}`);
+    return fix;
+}
 
-    it("a placeholder left in nfs.server is shown with the value and refused as neither address nor host name", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "nfs.server", "<NFS-Server-IP>")), "nfs.server");
-        assert.match(line, /"<NFS-Server-IP>"/);
-        assert.match(line, /IPv4 address, an IPv6 address or a DNS name/);
-    });
+/** Wording of the validation library that must never reach a user. */
+const libraryWording = /Invalid input|Too big|Too small|Invalid option|expected (object|string|number)|Invalid (string|type)|Unrecognized key/i;
 
-    it("a relative nfs.siddhiFilesPath is refused as not absolute", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "nfs.siddhiFilesPath", "exports/siddhi")), "nfs.siddhiFilesPath");
-        assert.match(line, /absolute path/);
-        assert.match(line, /"exports\/siddhi"/);
-        assert.match(line, /pulumi config set --path nfs\.siddhiFilesPath \//);
-    });
+interface Case {
+    /** What is wrong, as the test title says it. */
+    title: string;
+    change: (config: StackConfig) => void;
+    setting: string;
+    message: RegExp;
+    /** The exact fix, or a pattern for it. */
+    fix: string | RegExp;
+    stack?: string;
+}
 
-    for (const workers of ["two", 0, 1, 1.5]) {
-        it(`workers = ${JSON.stringify(workers)} is refused: the managers need two workers to deploy Siddhi apps`, async () => {
-            const line = lineFor(await rejectedDev((config) => setPath(config, "workers", workers)), "workers");
-            assert.match(line, new RegExp(JSON.stringify(workers).replace(".", "\\.")));
-            assert.match(line, /integer of at least 2/);
-            assert.match(line, /pulumi config set workers/);
+const set = (setting: string, value: unknown) => (config: StackConfig) => setPath(config, setting, value);
+const external = (config: StackConfig) => {
+    setPath(config, "database.inCluster", false);
+    setPath(config, "nfs.mysqlDataPath", undefined);
+};
+
+const cases: Case[] = [
+    // Settings that must be there.
+    { title: "a missing nfs.server", change: set("nfs.server", undefined), setting: "nfs.server", message: /must be set|not set/, fix: "pulumi config set --path nfs.server 10.0.0.9" },
+    {
+        title: "a fresh stack without any nfs block (every field the in-cluster database needs)",
+        change: set("nfs", undefined),
+        setting: "nfs",
+        message: /must be set: the NFS server and the Siddhi files export \(not set\)/,
+        fix: "pulumi config set --path nfs.server 10.0.0.9 && pulumi config set --path nfs.siddhiFilesPath /exports/wso2sp/siddhi-files && pulumi config set --path nfs.mysqlDataPath /exports/wso2sp/mysql",
+    },
+    // Hosts and addresses.
+    { title: "a placeholder left in nfs.server", change: set("nfs.server", "<NFS-Server-IP>"), setting: "nfs.server", message: /"<NFS-Server-IP>".*|IPv4 address, an IPv6 address or a DNS name/, fix: "pulumi config set --path nfs.server 10.0.0.9" },
+    { title: "a dotted quad that is no IPv4 address", change: set("nfs.server", "300.1.1.1"), setting: "nfs.server", message: /IPv4 address, an IPv6 address or a DNS name \(got "300\.1\.1\.1"\)/, fix: "pulumi config set --path nfs.server 10.0.0.9" },
+    { title: "an IPv6 database host (the JDBC URL would need brackets)", change: (config) => { external(config); setPath(config, "database.host", "fd00::10"); }, setting: "database.host", message: /DNS name or an IPv4 address/, fix: "pulumi config set --path database.host mysql.example.com" },
+    // Paths and exports.
+    { title: "a relative nfs.siddhiFilesPath", change: set("nfs.siddhiFilesPath", "exports/siddhi"), setting: "nfs.siddhiFilesPath", message: /absolute path.*\(got "exports\/siddhi"\)/, fix: "pulumi config set --path nfs.siddhiFilesPath /exports/wso2sp/siddhi-files" },
+    { title: "a path with .. segments", change: set("additionalVolumes[0].mountPath", "/opt/../etc"), setting: "additionalVolumes[0].mountPath", message: /plain absolute path/, fix: "pulumi config set --path 'additionalVolumes[0].mountPath' /mnt/sp-extra-libs" },
+    { title: "the MySQL data on the Siddhi files' export", change: set("nfs.mysqlDataPath", "/exports/wso2sp/siddhi-files"), setting: "nfs.mysqlDataPath", message: /is the export of nfs\.siddhiFilesPath/, fix: "pulumi config set --path nfs.mysqlDataPath /exports/wso2sp/siddhi-files-2" },
+    { title: "one export written twice differently (/a and /a/)", change: set("additionalVolumes[1]", { name: "sp-more", path: "/exports/wso2sp/extensions/", nodes: ["worker"] }), setting: "additionalVolumes[1].path", message: /is the export of additionalVolumes\[0\]\.path/, fix: /^pulumi config set --path 'additionalVolumes\[1\]\.path' \/exports\/wso2sp\/extensions-2$/ },
+    { title: "a volume inside another volume's export", change: set("additionalVolumes[1]", { name: "sp-more", path: "/exports/wso2sp/siddhi-files/more", nodes: ["worker"] }), setting: "additionalVolumes[1].path", message: /inside or around it/, fix: /extensions|siddhi-files\/more-2/ },
+    { title: "a mount path that hides the whole filesystem", change: set("additionalVolumes[0].mountPath", "/"), setting: "additionalVolumes[0].mountPath", message: /would hide/, fix: "pulumi config rm --path 'additionalVolumes[0].mountPath'" },
+    { title: "a mount path over the JDK", change: set("additionalVolumes[0].mountPath", "/opt"), setting: "additionalVolumes[0].mountPath", message: /system directory/, fix: "pulumi config set --path 'additionalVolumes[0].mountPath' /mnt/sp-extensions" },
+    { title: "a mount path over the product home", change: set("additionalVolumes[0].mountPath", "/home/wso2carbon"), setting: "additionalVolumes[0].mountPath", message: /would hide the product home or the program's own mounts/, fix: "pulumi config rm --path 'additionalVolumes[0].mountPath'" },
+    { title: "a mount path inside the confs/ mounts", change: set("additionalVolumes[0].mountPath", "/home/wso2carbon/wso2-config-volume/conf/manager"), setting: "additionalVolumes[0].mountPath", message: /would hide the product home or the program's own mounts/, fix: "pulumi config rm --path 'additionalVolumes[0].mountPath'" },
+    { title: "a mount path at the image's old overlay tree, which nothing copies any more", change: set("additionalVolumes[0].mountPath", "/home/wso2carbon/wso2-artifact-volume"), setting: "additionalVolumes[0].mountPath", message: /would hide the product home or the program's own mounts/, fix: "pulumi config rm --path 'additionalVolumes[0].mountPath'" },
+    { title: "a mount over the managers' Siddhi files", change: set("additionalVolumes[0].mountPath", "/home/wso2carbon/wso2sp-4.4.0/deployment/siddhi-files"), setting: "additionalVolumes[0].mountPath", message: /another volume is mounted on manager/, fix: "pulumi config set --path 'additionalVolumes[0].mountPath' /mnt/sp-extensions" },
+    { title: "a relative mountPath", change: set("additionalVolumes[0].mountPath", "lib"), setting: "additionalVolumes[0].mountPath", message: /absolute path/, fix: "pulumi config set --path 'additionalVolumes[0].mountPath' /mnt/sp-extra-libs" },
+    // Names.
+    { title: "a namespace every cluster has", change: set("namespace", "default"), setting: "namespace", message: /namespace Kubernetes owns/, fix: "pulumi config set namespace wso2" },
+    { title: "a kube- namespace", change: set("namespace", "kube-system"), setting: "namespace", message: /namespace Kubernetes owns/, fix: "pulumi config set namespace wso2" },
+    { title: "a namespace over 63 characters", change: set("namespace", "n".repeat(64)), setting: "namespace", message: /at most 63 characters/, fix: "pulumi config set namespace wso2" },
+    { title: "a volume name over 63 characters", change: set("additionalVolumes[0].name", "v".repeat(64)), setting: "additionalVolumes[0].name", message: /at most 63 characters/, fix: "pulumi config set --path 'additionalVolumes[0].name' sp-extra-libs" },
+    { title: "two volumes with one name", change: set("additionalVolumes[1]", { name: "sp-extensions", path: "/exports/other", nodes: ["worker"] }), setting: "additionalVolumes[1].name", message: /names must be unique/, fix: "pulumi config set --path 'additionalVolumes[1].name' sp-extensions-2" },
+    { title: "an unknown node", change: set("additionalVolumes[0].nodes", ["manager", "gateway"]), setting: "additionalVolumes[0].nodes[1]", message: /must be one of manager, worker, receiver, dashboard \(got "gateway"\)/, fix: "pulumi config set --path 'additionalVolumes[0].nodes[1]' manager" },
+    { title: "an ingress host in upper case", change: set("ingress.hosts.manager1", "SP-Manager.example.com"), setting: "ingress.hosts.manager1", message: /lower-case DNS name/, fix: "pulumi config set --path ingress.hosts.manager1 sp-manager-1.example.com" },
+    { title: "an ingress host with a trailing dot", change: set("ingress.hosts.manager1", "sp.example.com."), setting: "ingress.hosts.manager1", message: /lower-case DNS name/, fix: "pulumi config set --path ingress.hosts.manager1 sp-manager-1.example.com" },
+    { title: "an ingress host that is an IP address", change: set("ingress.hosts.manager1", "10.0.0.5"), setting: "ingress.hosts.manager1", message: /no IP address/, fix: "pulumi config set --path ingress.hosts.manager1 sp-manager-1.example.com" },
+    { title: "an ingress host label over 63 characters", change: set("ingress.hosts.dashboard", `${"d".repeat(64)}.example.com`), setting: "ingress.hosts.dashboard", message: /at most 63/, fix: "pulumi config set --path ingress.hosts.dashboard sp-dashboard.example.com" },
+    { title: "two ingresses with one host (the fix names another host)", change: set("ingress.hosts.dashboard", "wso2sp-manager-1"), setting: "ingress.hosts.dashboard", message: /host of another ingress; each needs its own \(got "wso2sp-manager-1"\)/, fix: "pulumi config set --path ingress.hosts.dashboard sp-dashboard.example.com" },
+    { title: "a subscription user name with a colon", change: set("subscriptionUsername", "me:team"), setting: "subscriptionUsername", message: /without spaces or colons/, fix: "pulumi config set subscriptionUsername user@example.com" },
+    // Numbers and quantities.
+    { title: "workers as text", change: set("workers", "two"), setting: "workers", message: /whole number of at least 2 \(got "two"\)/, fix: "pulumi config set workers 2" },
+    { title: "one worker", change: set("workers", 1), setting: "workers", message: /at least 2: the managers deploy Siddhi apps only once two workers have joined \(got 1\)/, fix: "pulumi config set workers 2" },
+    { title: "1.5 workers", change: set("workers", 1.5), setting: "workers", message: /whole number/, fix: "pulumi config set workers 2" },
+    { title: "memory too small for an SP JVM", change: set("memory.worker", "512Mi"), setting: "memory.worker", message: /at least 1Gi for an SP JVM/, fix: "pulumi config set --path memory.worker 2Gi" },
+    { title: "memory of zero", change: set("memory.manager", "0Gi"), setting: "memory.manager", message: /at least 1Gi/, fix: "pulumi config set --path memory.manager 4Gi" },
+    { title: "memory in bytes", change: set("memory.dashboard", "2147483648"), setting: "memory.dashboard", message: /quantity with a unit/, fix: "pulumi config set --path memory.dashboard 1Gi" },
+    { title: "memory in thousandths of a byte", change: set("memory.receiver", "4000m"), setting: "memory.receiver", message: /quantity with a unit/, fix: "pulumi config set --path memory.receiver 2Gi" },
+    { title: "a volume size of zero", change: set("additionalVolumes[0].size", "0Gi"), setting: "additionalVolumes[0].size", message: /at least 1Mi for an NFS volume/, fix: "pulumi config set --path 'additionalVolumes[0].size' 1Gi" },
+    { title: "a database port out of range", change: (config) => { external(config); setPath(config, "database.host", "mysql.example.com"); setPath(config, "database.port", 70000); }, setting: "database.port", message: /port number, 1–65535 \(got 70000\)/, fix: "pulumi config set --path database.port 3306" },
+    // host:port lists.
+    { title: "a port over 65535 in a server list", change: (config) => { setPath(config, "zookeeper.inCluster", false); setPath(config, "zookeeper.connect", "zk-1.example.com:99999"); }, setting: "zookeeper.connect", message: /port 99999 .*1–65535/, fix: /^pulumi config set --path zookeeper\.connect zk-1\.example\.com:2181,/ },
+    { title: "port 0 in a server list", change: (config) => { setPath(config, "zookeeper.inCluster", false); setPath(config, "zookeeper.connect", "zk-1.example.com:0"); }, setting: "zookeeper.connect", message: /port 0/, fix: /zookeeper\.connect zk-1/ },
+    { title: "a listener name in a bootstrap list", change: (config) => { setPath(config, "kafka.inCluster", false); setPath(config, "zookeeper.inCluster", false); setPath(config, "zookeeper.connect", "zk.example.com:2181"); setPath(config, "kafka.bootstrapServers", "PLAINTEXT://kafka.example.com:9092"); }, setting: "kafka.bootstrapServers", message: /without scheme/, fix: /^pulumi config set --path kafka\.bootstrapServers kafka-1\.example\.com:9092,kafka-2\.example\.com:9092$/ },
+    { title: "one server listed twice (SP would ask for a replication factor the cluster cannot give)", change: (config) => { setPath(config, "kafka.inCluster", false); setPath(config, "zookeeper.inCluster", false); setPath(config, "zookeeper.connect", "zk.example.com:2181"); setPath(config, "kafka.bootstrapServers", "k1.example.com:9092,k1.example.com:9092"); }, setting: "kafka.bootstrapServers", message: /lists k1\.example\.com:9092 twice/, fix: /kafka-1\.example\.com/ },
+    { title: "a dotted quad that is no address in a server list", change: (config) => { setPath(config, "zookeeper.inCluster", false); setPath(config, "zookeeper.connect", "10.0.0.300:2181"); }, setting: "zookeeper.connect", message: /neither an IPv4 address nor a DNS name/, fix: /zookeeper\.connect zk-1/ },
+    // Images.
+    { title: "an image tagged latest", change: set("database.image", "mysql:latest"), setting: "database.image", message: /is tagged latest/, fix: "pulumi config set --path database.image mysql:5.7.44" },
+    { title: "an image without a tag", change: set("kafka.image", "confluentinc/cp-kafka"), setting: "kafka.image", message: /has no tag/, fix: "pulumi config set --path kafka.image confluentinc/cp-kafka:7.9.1" },
+    { title: "an image with an upper-case repository", change: set("zookeeper.image", "Library/ZooKeeper:3.8.4"), setting: "zookeeper.image", message: /lower-case repository path/, fix: "pulumi config set --path zookeeper.image zookeeper:3.8.4" },
+    { title: "an image with an empty path segment", change: set("zookeeper.image", "docker.io//zookeeper:3.8.4"), setting: "zookeeper.image", message: /no empty segments/, fix: "pulumi config set --path zookeeper.image zookeeper:3.8.4" },
+    { title: "an image tag of latest for the SP images", change: set("imageTag", "latest"), setting: "imageTag", message: /other than latest/, fix: "pulumi config set imageTag 4.4.0" },
+    { title: "an upper-case registry prefix", change: set("imageRegistry", "docker.example.com/WSO2/"), setting: "imageRegistry", message: /lower-case path, no trailing \//, fix: "pulumi config set imageRegistry docker.example.com/wso2" },
+    { title: "an in-cluster Kafka 4 (Confluent 8) image, which has no ZooKeeper mode", change: set("kafka.image", "confluentinc/cp-kafka:8.0.0"), setting: "kafka.image", message: /Confluent 8 or later \(Kafka 4\).*use 7\.x/, fix: "pulumi config set --path kafka.image confluentinc/cp-kafka:7.9.1" },
+    { title: "an in-cluster apache/kafka image (KRaft only)", change: set("kafka.image", "apache/kafka:3.9.0"), setting: "kafka.image", message: /must be a confluentinc\/cp-kafka image/, fix: "pulumi config set --path kafka.image confluentinc/cp-kafka:7.9.1" },
+    { title: "an in-cluster ZooKeeper older than 3.5", change: set("zookeeper.image", "zookeeper:3.4.14"), setting: "zookeeper.image", message: /older than ZooKeeper 3\.5/, fix: "pulumi config set --path zookeeper.image zookeeper:3.8.4" },
+    { title: "an in-cluster ZooKeeper image of another kind", change: set("zookeeper.image", "digitalwonderland/zookeeper-server:3.8.0"), setting: "zookeeper.image", message: /official zookeeper kind/, fix: "pulumi config set --path zookeeper.image zookeeper:3.8.4" },
+    // Settings of the dependency that is not used.
+    { title: "database.host while the database is in the cluster", change: set("database.host", "mysql.example.com"), setting: "database.host", message: /is ignored while database\.inCluster is true/, fix: "pulumi config rm --path database.host" },
+    { title: "kafka.bootstrapServers while Kafka is in the cluster", change: set("kafka.bootstrapServers", "kafka.example.com:9092"), setting: "kafka.bootstrapServers", message: /is ignored while kafka\.inCluster is true/, fix: "pulumi config rm --path kafka.bootstrapServers" },
+    { title: "zookeeper.connect while ZooKeeper is in the cluster", change: set("zookeeper.connect", "zk.example.com:2181"), setting: "zookeeper.connect", message: /is ignored while zookeeper\.inCluster is true/, fix: "pulumi config rm --path zookeeper.connect" },
+    { title: "nfs.mysqlDataPath with an external database", change: (config) => { setPath(config, "database.inCluster", false); setPath(config, "database.host", "mysql.example.com"); }, setting: "nfs.mysqlDataPath", message: /is ignored while database\.inCluster is false/, fix: "pulumi config rm --path nfs.mysqlDataPath" },
+    { title: "database.tls with the in-cluster MySQL", change: set("database.tls", true), setting: "database.tls", message: /in-cluster evaluation MySQL has no such certificate/, fix: "pulumi config set --path database.tls false" },
+    { title: "an external Kafka with the in-cluster ZooKeeper (SP creates topics through the Kafka's own ZooKeeper)", change: (config) => { setPath(config, "kafka.inCluster", false); setPath(config, "kafka.bootstrapServers", "kafka.example.com:9092"); }, setting: "zookeeper.inCluster", message: /must be false when kafka\.inCluster is false/, fix: /^pulumi config set --path zookeeper\.inCluster false && pulumi config set --path zookeeper\.connect / },
+    { title: "networkPolicies.externalCidrs of a dependency that runs in the cluster", change: set("networkPolicies.externalCidrs.database", ["10.20.1.0/24"]), setting: "networkPolicies.externalCidrs.database", message: /is ignored while database\.inCluster is true/, fix: "pulumi config rm --path networkPolicies.externalCidrs.database" },
+    { title: "a client CIDR that is no CIDR", change: set("networkPolicies.clients.cidrs", ["10.0.0.300/8"]), setting: "networkPolicies.clients.cidrs[0]", message: /must be a CIDR such as/, fix: "pulumi config set --path 'networkPolicies.clients.cidrs[0]' 10.30.0.0/16" },
+    { title: "pod labels without a value", change: set("networkPolicies.ingressController.podLabels", "app.kubernetes.io/name"), setting: "networkPolicies.ingressController.podLabels", message: /pod labels "key=value,key=value"/, fix: "pulumi config set --path networkPolicies.ingressController.podLabels app.kubernetes.io/name=ingress-nginx" },
+    // Other.
+    { title: "SP connecting to the database as root", change: set("database.username", "root"), setting: "database.username", message: /must not be root/, fix: "pulumi config set --path database.username wso2carbon" },
+    { title: "a confs directory that does not exist", change: set("confsDir", "no-such-confs"), setting: "confsDir", message: /names no-such-confs, which is not a directory/, fix: "pulumi config set confsDir confs" },
+    { title: "a confs directory without any node directory", change: set("confsDir", "tests"), setting: "confsDir", message: /holds none of the node directories manager, worker, dashboard/, fix: "pulumi config set confsDir confs" },
+    { title: "a boolean setting given as a word", change: set("database.inCluster", "yes"), setting: "database.inCluster", message: /must be true or false \(got "yes"\)/, fix: /^pulumi config (set --path database\.inCluster (true|false)|rm --path database\.inCluster)$/ },
+    { title: "an object setting given as text", change: set("ingress", "nginx"), setting: "ingress", message: /must be a mapping with className, tlsSecretName, hosts \(got "nginx"\)/, fix: "pulumi config rm ingress" },
+    { title: "an empty node list (the fix sets its first entry)", change: set("additionalVolumes[0].nodes", []), setting: "additionalVolumes[0].nodes", message: /must name at least one of manager, worker, receiver, dashboard \(got \[\]\)/, fix: "pulumi config set --path 'additionalVolumes[0].nodes[0]' manager" },
+    { title: "a list field given as text (the fix removes it, then sets its first entry)", change: set("networkPolicies.clients.cidrs", "10.31.0.0/16"), setting: "networkPolicies.clients.cidrs", message: /must be a list of CIDRs/, fix: "pulumi config rm --path networkPolicies.clients.cidrs && pulumi config set --path 'networkPolicies.clients.cidrs[0]' 10.30.0.0/16" },
+    { title: "a list setting given as a mapping", change: set("additionalVolumes", { name: "x" }), setting: "additionalVolumes", message: /must be a list of volumes/, fix: "pulumi config rm additionalVolumes" },
+];
+
+describe("bad stack settings are refused before anything is deployed, each with the setting, the value and a fix that pastes", () => {
+    for (const { title, change, setting, message, fix, stack } of cases) {
+        it(`${title}: wso2-sp:${setting}`, async () => {
+            const error = await rejected(change, {}, stack);
+            const line = lineFor(error, setting);
+            assert.match(line, message);
+            assert.match(line, /\((got .+|not set|value not shown)\)\. Fix: /, "the line shows no value");
+            if (typeof fix === "string") {
+                assert.equal(fixOf(line), fix);
+            } else {
+                assert.match(fixOf(line), fix);
+            }
+            assert.doesNotMatch(error, libraryWording);
+            assert.doesNotMatch(error, /<value>|<password>/, "a fix with a placeholder does not paste");
         });
     }
+});
 
-    it("an unknown node in additionalVolumes names the entry and the allowed nodes", async () => {
-        const line = lineFor(
-            await rejectedDev((config) => setPath(config, "additionalVolumes[0].nodes", ["manager", "gateway"])),
-            "additionalVolumes[0].nodes[1]",
+describe("misspelt settings name the setting they probably meant", () => {
+    it("a misspelt top-level setting shows its value and the command that moves it", async () => {
+        const line = lineFor(await rejected(set("worker", 3)), "worker");
+        assert.match(line, /is not a setting of this project; did you mean wso2-sp:workers\? \(got 3\)/);
+        assert.equal(fixOf(line), "pulumi config rm worker && pulumi config set workers 3");
+    });
+
+    it("a misspelt field of an object setting names the field it probably meant", async () => {
+        const line = lineFor(await rejected(set("nfs.sever", "10.0.0.9")), "nfs.sever");
+        assert.match(line, /did you mean wso2-sp:nfs\.server\? \(got "10\.0\.0\.9"\)/);
+        assert.equal(fixOf(line), "pulumi config rm --path nfs.sever && pulumi config set --path nfs.server 10.0.0.9");
+    });
+
+    it("a misspelt field of a list entry is quoted for the shell", async () => {
+        const line = lineFor(await rejected(set("additionalVolumes[0].mountpath", "/mnt/x")), "additionalVolumes[0].mountpath");
+        assert.match(line, /did you mean wso2-sp:additionalVolumes\[0\]\.mountPath\?/);
+        assert.equal(fixOf(line), "pulumi config rm --path 'additionalVolumes[0].mountpath' && pulumi config set --path 'additionalVolumes[0].mountPath' /mnt/x");
+    });
+
+    it("a misspelt secret is neither shown nor moved in the clear", async () => {
+        const error = await runFixture("in-cluster", undefined, { adminPasword: "Very-Secret-Value-1" }).then(
+            () => assert.fail("accepted"),
+            (thrown: Error) => thrown.message,
         );
-        assert.match(line, /"gateway"/);
-        assert.match(line, /manager, worker, receiver, dashboard/);
-        assert.match(line, /pulumi config set --path 'additionalVolumes\[0\]\.nodes\[0\]' manager/);
+        const line = lineFor(error, "adminPasword");
+        assert.match(line, /did you mean wso2-sp:adminPassword\? \(value not shown\)/);
+        assert.equal(fixOf(line), "pulumi config rm adminPasword && pulumi config set --secret adminPassword");
+        assert.ok(!error.includes("Very-Secret-Value-1"));
     });
 
-    it("two additionalVolumes with one name are refused", async () => {
-        const message = await rejectedDev((config) =>
-            setPath(config, "additionalVolumes[1]", { name: "sp-extensions", path: "/exports/other", nodes: ["worker"] }),
-        );
-        assert.match(lineFor(message, "additionalVolumes[1].name"), /unique/);
+    it("an unknown field is not matched to a sibling that merely shares the path", async () => {
+        const line = lineFor(await rejected(set("additionalVolumes[0].extra", 1)), "additionalVolumes[0].extra");
+        assert.match(line, /is not a setting of this project \(see Pulumi\.yaml\) \(got 1\)/);
+        assert.equal(fixOf(line), "pulumi config rm --path 'additionalVolumes[0].extra'");
     });
 
-    it("a relative mountPath in additionalVolumes is refused", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "additionalVolumes[0].mountPath", "lib")), "additionalVolumes[0].mountPath");
-        assert.match(line, /absolute path/);
-        assert.match(line, /pulumi config rm --path 'additionalVolumes\[0\]\.mountPath'/);
+    it("an unknown setting with nothing close is refused with the command that removes it", async () => {
+        const line = lineFor(await rejected(set("replicaCount", 3)), "replicaCount");
+        assert.match(line, /is not a setting of this project \(see Pulumi\.yaml\) \(got 3\)/);
+        assert.equal(fixOf(line), "pulumi config rm replicaCount");
     });
+});
 
-    it("two additionalVolumes mounted at one path of the same node are refused", async () => {
-        const message = await rejectedDev((config) => {
-            setPath(config, "additionalVolumes[0].mountPath", "/opt/extras");
-            setPath(config, "additionalVolumes[1]", { name: "sp-more-extras", path: "/exports/more", mountPath: "/opt/extras", nodes: ["manager"] });
-        });
-        assert.match(lineFor(message, "additionalVolumes[1].mountPath"), /another volume is mounted on manager/);
-    });
-
-    it("SP never connects to the database as root", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "database.username", "root")), "database.username");
-        assert.match(line, /must not be root/);
-        assert.match(line, /pulumi config set --path database\.username wso2carbon/);
-    });
-
-    for (const [host, why] of [
-        ["SP-Manager.example.com", "upper case"],
-        ["sp.example.com.", "a trailing dot"],
-        ["10.0.0.5", "an IP address"],
-    ]) {
-        it(`an ingress host with ${why} is refused before the API server would refuse the Ingress`, async () => {
-            const line = lineFor(await rejectedDev((config) => setPath(config, "ingress.hosts.manager1", host)), "ingress.hosts.manager1");
-            assert.match(line, /lower-case DNS name/);
-        });
+describe("passwords are refused unless they reach SP intact, never shown", () => {
+    const cases: [string, string, RegExp][] = [
+        ["empty", "", /is empty/],
+        ["shorter than 12 characters", "Short-pw-1", /has 10 characters; it needs at least 12/],
+        ["with a space and #", "abcdef #ghijkl", /holds a character SP's configuration reader changes or cuts off/],
+        ["with ': '", "abcdef: ghijkl", /holds a character/],
+        ["with $", "pa$$word-long-enough", /holds a character/],
+        ["starting with @", "@abcdefghijkl", /starts with punctuation/],
+        ["of digits only", "012345678901", /reads as a number/],
+        ["in hexadecimal", "0x1234abcdef99", /reads as a number/],
+    ];
+    for (const [what, password, message] of cases) {
+        for (const setting of ["adminPassword", "databasePassword", "mysqlRootPassword"]) {
+            it(`${setting} ${what}`, async () => {
+                const error = await rejected(() => undefined, { [setting]: password });
+                const line = lineFor(error, setting);
+                assert.match(line, message);
+                assert.match(line, /\(value not shown\)/);
+                assert.equal(fixOf(line), `pulumi config set --secret ${setting}`);
+                if (password.length > 0) {
+                    assert.ok(!error.includes(password), "the error shows the password");
+                }
+            });
+        }
     }
 
-    it("two ingresses with one host are refused", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "ingress.hosts.dashboard", "wso2sp-manager-1")), "ingress.hosts.dashboard");
-        assert.match(line, /host of another ingress/);
-    });
-
-    for (const mountPath of [
-        "/home/wso2carbon",
-        "/home/wso2carbon/wso2sp-4.4.0",
-        "/home/wso2carbon/wso2-config-volume/conf/manager",
-        // The image's own overlay tree, which nothing copies any more: the entry must drop its mountPath.
-        "/home/wso2carbon/wso2-artifact-volume",
-    ]) {
-        it(`an additional volume mounted at ${mountPath} is refused: it would hide the product or the confs/ mounts`, async () => {
-            const line = lineFor(await rejectedDev((config) => setPath(config, "additionalVolumes[0].mountPath", mountPath)), "additionalVolumes[0].mountPath");
-            assert.match(line, /would hide the product home or the program's own mounts/);
-        });
-    }
-
-    it("an additional volume mounted over the managers' Siddhi files is refused", async () => {
-        const message = await rejectedDev((config) =>
-            setPath(config, "additionalVolumes[0].mountPath", "/home/wso2carbon/wso2sp-4.4.0/deployment/siddhi-files"),
+    it("mysqlRootPassword with an external database is refused as ignored, not validated and dropped", async () => {
+        const error = await rejected(
+            (config) => {
+                external(config);
+                setPath(config, "database.host", "mysql.example.com");
+            },
+            { databasePassword: "Database-Password-1", mysqlRootPassword: "Root-Password-123" },
         );
-        assert.match(lineFor(message, "additionalVolumes[0].mountPath"), /another volume is mounted on manager/);
+        assert.equal(fixOf(lineFor(error, "mysqlRootPassword")), "pulumi config rm mysqlRootPassword");
     });
 
-    it("a mount path with .. segments is refused", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "additionalVolumes[0].mountPath", "/opt/../etc")), "additionalVolumes[0].mountPath");
-        assert.match(line, /plain absolute path/);
+    it("an empty subscription password is refused", async () => {
+        const line = lineFor(await rejected(set("subscriptionUsername", "me@example.com"), { subscriptionPassword: "" }), "subscriptionPassword");
+        assert.match(line, /is empty \(value not shown\)/);
     });
+});
 
-    it("the MySQL data and the Siddhi files on one export are refused", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "nfs.mysqlDataPath", "/exports/wso2sp/siddhi-files")), "nfs.mysqlDataPath");
-        assert.match(line, /export of another volume/);
-    });
-
-    it("a password with $ is refused without being shown", async () => {
-        const error = await runFixture("in-cluster", undefined, { adminPassword: "pa$$word" }).then(
-            () => assert.fail("the program accepted the password"),
-            (thrown: Error) => thrown,
-        );
-        const line = lineFor(error.message, "adminPassword");
-        assert.match(line, /must not contain \$/);
-        assert.ok(!error.message.includes("pa$$word"), "the error shows the password");
-    });
-
-    it("an IPv6 database host is refused: the JDBC URL would need brackets", async () => {
-        const line = lineFor(
-            await rejectedDev((config) => {
-                setPath(config, "database.inCluster", false);
-                setPath(config, "database.host", "fd00::10");
-            }),
-            "database.host",
-        );
-        assert.match(line, /DNS name or an IPv4 address/);
-    });
-
-    it("a missing confs directory is refused with the directory it looked for", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "confsDir", "no-such-confs")), "confsDir");
-        assert.match(line, /no-such-confs, which is not a directory/);
-    });
-
-    it("a misspelt setting is refused instead of being ignored", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "worker", 3)), "worker");
-        assert.match(line, /not a setting of this project/);
-        assert.match(line, /pulumi config rm worker/);
-    });
-
-    it("a misspelt field of an object setting is named with the command that removes it", async () => {
-        const line = lineFor(await rejectedDev((config) => setPath(config, "nfs.sever", "10.0.0.9")), "nfs.sever");
-        assert.match(line, /not a setting of this project/);
-        assert.match(line, /pulumi config rm --path nfs\.sever/);
-    });
-
-    it("every bad setting is listed in the one error", async () => {
-        const message = await rejectedDev((config) => {
+describe("one run shows every problem", () => {
+    it("a wrong field and a cross-setting rule are reported together", async () => {
+        const message = await rejected((config) => {
             setPath(config, "nfs.server", "not a host");
             setPath(config, "workers", 0);
+            setPath(config, "database.inCluster", false);
+            setPath(config, "nfs.mysqlDataPath", undefined);
         });
         lineFor(message, "nfs.server");
         lineFor(message, "workers");
+        // The external database's rules still run while other fields are wrong.
+        lineFor(message, "database.host");
+        lineFor(message, "databasePassword");
+    });
+
+    it("a bad volume does not hide a clash of the other volumes", async () => {
+        const message = await rejected((config) => {
+            setPath(config, "additionalVolumes[0].size", "0");
+            setPath(config, "additionalVolumes[1]", { name: "sp-extensions", path: "/exports/wso2sp/extensions", nodes: ["worker"] });
+        });
+        lineFor(message, "additionalVolumes[0].size");
+        lineFor(message, "additionalVolumes[1].name");
+        lineFor(message, "additionalVolumes[1].path");
+    });
+});
+
+describe("good settings in the forms Pulumi stores them are accepted", () => {
+    it("booleans and numbers set with --path as text (\"false\", \"3\") work like typed ones", async () => {
+        const run = await runFixture("in-cluster", (config) => {
+            setPath(config, "workers", "3");
+            setPath(config, "database.tls", "false");
+        });
+        const workers = run.objects.find((object) => object.kind === "Deployment" && object.metadata.name === "wso2sp-worker");
+        assert.equal(workers?.spec.replicas, 3);
+    });
+
+    it("a dependency setting equal to its declared default is no conflict", async () => {
+        await runFixture("in-cluster", (config) => {
+            setPath(config, "database.port", 3306);
+            setPath(config, "kafka.bootstrapServers", "");
+        });
+    });
+});
+
+describe("stack outputs", () => {
+    it("an output a stack does not have (mysqlRootPassword with an external database, dashboardUrl without its host) is absent, with no warning", async () => {
+        const warnings: string[] = [];
+        const warn = console.warn;
+        console.warn = (...parts: unknown[]) => warnings.push(parts.join(" "));
+        try {
+            const run = await runFixture("external", set("ingress.hosts.dashboard", ""));
+            assert.ok(!("mysqlRootPassword" in run.outputs) && !("dashboardUrl" in run.outputs), `outputs: ${Object.keys(run.outputs).join(", ")}`);
+            assert.ok("databasePassword" in run.outputs);
+        } finally {
+            console.warn = warn;
+        }
+        assert.deepEqual(warnings, []);
     });
 });
