@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { createHmac } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
@@ -16,11 +16,14 @@ import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
 import { confNodes, readConfTree } from "./config/confs";
 import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
-import { Endpoints, spNodeSpecs } from "./config/nodes";
+import { Endpoints, SpNodeSpec, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
 import { deploymentDigest, minResourceCount, readSiddhiApps, siddhiAppsJobPods, syncScriptPath } from "./config/siddhiApps";
+import { podSecurityAdmission } from "./kube/admission";
+import { disruptionBudget } from "./kube/disruption";
 import { deploymentFlows } from "./kube/networkPolicies";
-import { keepOnDestroy } from "./kube/workloads";
+import { apartFrom, spreadOverNodes } from "./kube/placement";
+import { componentSelector, keepOnDestroy, workloadSelector } from "./kube/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
 const settings = loadSettings();
@@ -29,8 +32,12 @@ const siddhiApps = readSiddhiApps(path.resolve(projectDir, settings.siddhiAppsDi
 
 const labels = names.commonLabels;
 // Deleting the namespace would delete the claims with it, so it is kept like them.
-const ns = new corev1.Namespace("namespace", { metadata: { name: settings.namespace, labels } }, keepOnDestroy(settings.volumeProtection))
-    .metadata.name;
+// Every pod here meets the "restricted" Pod Security Standard, so admission enforces it.
+const ns = new corev1.Namespace(
+    "namespace",
+    { metadata: { name: settings.namespace, labels: { ...labels, ...podSecurityAdmission } } },
+    keepOnDestroy(settings.volumeProtection),
+).metadata.name;
 
 const serviceAccount = new corev1.ServiceAccount("service-account", {
     metadata: { name: names.serviceAccountName, namespace: ns, labels },
@@ -51,16 +58,27 @@ const credentials = new corev1.Secret("credentials", {
         [names.credentialKeys.databasePassword]: databaseUserPassword,
         [names.credentialKeys.adminPassword]: spAdminPassword,
         [names.credentialKeys.adminPasswordBase64]: spAdminPassword.apply((password) => Buffer.from(password).toString("base64")),
-        [names.credentialKeys.keystorePassword]: names.imageBuiltInPassword,
+        [names.credentialKeys.keystorePassword]: settings.secrets.keystorePassword ?? names.imageBuiltInPassword,
+        [names.credentialKeys.truststorePassword]: names.imageBuiltInPassword,
         [names.credentialKeys.embeddedDbPassword]: names.imageBuiltInPassword,
         ...(rootPassword ? { [names.credentialKeys.mysqlRootPassword]: rootPassword } : {}),
     },
 });
 
-// Kept secret: a digest of a weak password given in the settings could be reversed.
+// The pods' annotation is readable with the `view` role: an HMAC under a random key kept in the
+// stack's (encrypted) state lets nobody test password guesses against it.
+const digestKey = new random.RandomPassword("credentials-digest-key", { length: 32, special: false }).result;
 const credentialsDigest = pulumi
-    .all([databaseUserPassword, spAdminPassword])
-    .apply((passwords) => createHash("sha256").update(JSON.stringify(passwords)).digest("hex").slice(0, 16));
+    .all([digestKey, databaseUserPassword, spAdminPassword, settings.secrets.keystorePassword ?? ""])
+    .apply(([key, ...passwords]) => createHmac("sha256", key).update(JSON.stringify(passwords)).digest("hex").slice(0, 16));
+
+if (settings.tls.secretName === "") {
+    void pulumi.log.warn(
+        "Every SP listener serves the product's default keystore (wso2carbon.jks), whose private key and password come with every SP " +
+            "download: anyone can impersonate these nodes. Bring your own (README, TLS): pulumi config set --path tls.secretName <secret> " +
+            "&& pulumi config set --secret keystorePassword <password>",
+    );
+}
 
 const subscriptionPassword = settings.secrets.subscriptionPassword;
 const pullSecret = subscriptionPassword
@@ -174,6 +192,19 @@ if (settings.networkPolicies.enabled) {
     });
 }
 
+const managers = componentSelector(names.appNames.sp, "manager");
+/** Scheduling per node kind: the managers apart from each other, the workers spread over nodes. */
+const scheduling = (spec: SpNodeSpec) =>
+    spec.kind === "manager"
+        ? { affinity: apartFrom(managers, settings.placement) }
+        : spec.kind === "worker"
+          ? { topologySpreadConstraints: spreadOverNodes(workloadSelector(names.appNames.sp, spec.name), settings.placement) }
+          : {};
+// A change to both managers (a confs/manager file, the image, a password) updates manager-2 only once
+// manager-1's update has finished: the provider's Deployment await (pulumi-kubernetes
+// provider/pkg/await/deployment.go) ends an update only when the new ReplicaSet is Available and
+// all its pods are ready, so one manager serves throughout. A failed manager-1 stops the update there.
+let previousManager: SpNode | undefined;
 const spNodes = specs.map((spec) => {
     const claimMounts: ClaimMount[] = [
         ...(spec.kind === "manager"
@@ -188,19 +219,38 @@ const spNodes = specs.map((spec) => {
                 overlaysProductHome: volume.mountPath === undefined,
             })),
     ];
-    return new SpNode(spec.name, {
+    const node = new SpNode(spec.name, {
         namespace: ns,
         spec,
         image: image(spec.imageName),
         memory: settings.memory[spec.kind],
+        cpu: settings.cpu[spec.kind],
+        scheduling: scheduling(spec),
+        rolloutAfter: spec.kind === "manager" ? previousManager?.deployment : undefined,
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: pullSecret?.metadata.name,
         podScriptsConfigMapName: podScripts.configMapName,
         configMounts: confsConfigMaps[spec.confs].mounts,
         claimMounts,
-        ingress: settings.ingress,
+        ingress: { ...settings.ingress, sourceRanges: settings.exposure.sourceRanges },
+        tls: settings.tls.secretName === "" ? undefined : { secretName: settings.tls.secretName },
         credentialsDigest,
     });
+    if (spec.kind === "manager") {
+        previousManager = node;
+    }
+    return node;
+});
+
+// Drains and evictions keep one manager of the pair, and enough workers for the managers to keep
+// their Siddhi apps deployed (minResourceCount in confs/manager).
+disruptionBudget("managers-budget", { namespace: ns, name: "wso2sp-managers", labels, selector: managers, minAvailable: 1 });
+disruptionBudget("workers-budget", {
+    namespace: ns,
+    name: names.nodeServiceNames.worker,
+    labels,
+    selector: workloadSelector(names.appNames.sp, names.nodeServiceNames.worker),
+    minAvailable: minResourceCount(confTree.manager),
 });
 
 // Runs once managers and workers are ready, and again whenever the apps or those nodes change.
@@ -221,18 +271,18 @@ const appsJob = new SiddhiApps(
     { dependsOn: spNodes.filter((_, index) => specs[index].kind !== "dashboard") },
 );
 
-const hosts = settings.ingress.hosts;
+/** The published ingress hosts of one node kind. */
+const ingressHosts = (kind?: SpNodeSpec["kind"]) => specs.filter((spec) => spec.ingressHost !== "" && (kind === undefined || spec.kind === kind)).map((spec) => spec.ingressHost);
 export const namespace = ns;
 /** The apps of the Siddhi apps folder, once the managers run them, and the smoke check that followed. */
 export const siddhiAppsDeployed = appsJob.deployedApps;
 export const smokeCheck = appsJob.smokeCheck;
-export const managerUrls = [hosts.manager1, hosts.manager2].filter((host) => host !== "").map((host) => `https://${host}`);
+export const managerUrls = ingressHosts("manager").map((host) => `https://${host}`);
 /** The `/etc/hosts` line for clients when the ingress hosts are not in DNS. */
 export const etcHostsLine = pulumi
     .all(spNodes.map((node) => node.ingressAddress).filter((address) => address !== undefined))
     .apply((addresses) => {
-        const ingressHosts = [hosts.manager1, hosts.manager2, hosts.dashboard].filter((host) => host !== "");
-        return `${addresses.find((address) => address) ?? "<ingress-controller-address>"} ${ingressHosts.join(" ")}`;
+        return `${addresses.find((address) => address) ?? "<ingress-controller-address>"} ${ingressHosts().join(" ")}`;
     });
 export const claimNames = {
     siddhiFiles: siddhiFiles.claimName,
@@ -250,6 +300,6 @@ export const databasePassword = pulumi.secret(databaseUserPassword);
 // Pulumi print a warning on every run.
 Object.assign(
     module.exports,
-    hosts.dashboard === "" ? {} : { dashboardUrl: `https://${hosts.dashboard}/monitoring` },
+    Object.fromEntries(ingressHosts("dashboard").map((host) => ["dashboardUrl", `https://${host}/monitoring`])),
     rootPassword === undefined ? {} : { mysqlRootPassword: pulumi.secret(rootPassword) },
 );

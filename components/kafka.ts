@@ -2,7 +2,7 @@ import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
-import { containerSecurity, memory, podSecurity, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
+import { containerSecurity, podSecurity, resources, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
 
 export interface KafkaArgs {
     /** Namespace of every object. */
@@ -81,7 +81,7 @@ export class Kafka extends pulumi.ComponentResource {
                                     { name: "KAFKA_HEAP_OPTS", value: "-Xms512m -Xmx512m" },
                                 ],
                                 ports: [{ containerPort: args.port, protocol: "TCP" }],
-                                resources: memory("1Gi"),
+                                resources: resources("1Gi", "250m"),
                                 ...tcpProbes(args.port, 300),
                                 securityContext: containerSecurity,
                                 volumeMounts: [{ name: "data", mountPath: "/var/lib/kafka/data" }],

@@ -3,7 +3,7 @@ import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames, databaseNames, mysqlDataClaimName } from "../config/names";
-import { containerSecurity, memory, podSecurity, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
+import { containerSecurity, podSecurity, resources, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
 import { NfsVolume } from "./nfsVolume";
 
 export interface MySqlArgs {
@@ -121,7 +121,7 @@ export class MySql extends pulumi.ComponentResource {
                                     { name: "MYSQL_PASSWORD", valueFrom: secret(args.credentials.userPasswordKey) },
                                 ],
                                 ports: [{ containerPort: args.port, protocol: "TCP" }],
-                                resources: memory("1Gi"),
+                                resources: resources("1Gi", "250m"),
                                 ...tcpProbes(args.port, 300),
                                 securityContext: containerSecurity,
                                 volumeMounts: [

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { spUserId } from "../config/image";
 import { adminUsername, commonLabels, credentialKeys } from "../config/names";
 import { siddhiAppsComponent, type SiddhiApp } from "../config/siddhiApps";
-import { containerSecurity, memory, podSecurity, rolloutTimeouts, workloadLabels } from "../kube/workloads";
+import { containerSecurity, podSecurity, resources, rolloutTimeouts, workloadLabels } from "../kube/workloads";
 
 export interface SiddhiAppsArgs {
     /** Namespace of every object. */
@@ -127,7 +127,7 @@ export class SiddhiApps extends pulumi.ComponentResource {
                                         // The pod name marks what this run deployed, to tell it from earlier runs.
                                         { name: "RUN_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                                     ],
-                                    resources: memory("64Mi"),
+                                    resources: resources("64Mi", "50m"),
                                     securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
                                     // The script writes its reason to the termination log; should it die
                                     // before, the log's tail is the message the provider reports.

@@ -5,8 +5,9 @@ import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
-import { configVolumeRoot, podScriptsDir, spUserId } from "../config/image";
-import { containerSecurity, deploymentSpec, memory, podSecurity, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
+import { configVolumeRoot, podScriptsDir, spUserId, tlsDir, tlsFiles } from "../config/image";
+import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
+import { ownKeystoresVolumeName } from "../config/names";
 import type { ConfigMapMount } from "./confsConfigMaps";
 
 /** An NFS claim as a pod mounts it. */
@@ -30,6 +31,15 @@ export interface SpNodeArgs {
     image: string;
     /** Memory request and limit of the SP container (a Kubernetes quantity). */
     memory: string;
+    /** CPU request of the SP container; no CPU limit (kube/workloads.ts, `resources`). */
+    cpu: string;
+    /** Where the scheduler may put the pods (anti-affinity, spread over nodes; kube/placement.ts). */
+    scheduling: Pick<inputs.core.v1.PodSpec, "affinity" | "topologySpreadConstraints">;
+    /**
+     * A Deployment this node's Deployment is changed only after: Pulumi finishes that one's update
+     * (which waits for its pods to be ready) before it starts this one's.
+     */
+    rolloutAfter?: pulumi.Resource;
     /** ServiceAccount the pods run as. */
     serviceAccountName: pulumi.Input<string>;
     /** docker-registry Secret for the images, when they come from a private registry. */
@@ -41,12 +51,23 @@ export interface SpNodeArgs {
     /** NFS claims: the Siddhi files for managers, additional volumes (overlays in settings order). */
     claimMounts: ClaimMount[];
     /**
-     * A digest of the credentials the pods read at start: when a password changes, the pods roll
-     * and every node picks up the new one at the same time.
+     * A keyed digest of the credentials the pods read at start: when a password changes, the pods
+     * roll and every node picks up the new one at the same time.
      */
     credentialsDigest: pulumi.Input<string>;
     /** NGINX ingress for nodes with an ingress host. */
-    ingress: { className: string; tlsSecretName: string };
+    ingress: {
+        className: string;
+        tlsSecretName: string;
+        /** Client CIDRs the Ingress admits; empty admits every client. */
+        sourceRanges: string[];
+    };
+    /**
+     * The stack's own keystore Secret (keystore.jks, truststore.jks, ca.crt): mounted read-only at
+     * `tlsDir`, and NGINX verifies the node's certificate with its ca.crt. Unset: the image's default
+     * keystore, which NGINX cannot verify.
+     */
+    tls?: { secretName: string };
 }
 
 /** How long an SP JVM may take to open its HTTPS port before the kubelet restarts it. */
@@ -62,12 +83,26 @@ const podScriptsVolume = "pod-scripts";
 const script = (file: string) => `${podScriptsDir}/${file}`;
 
 /**
+ * NGINX verifies the node's certificate against the ca.crt of the stack's keystore Secret, for the
+ * name `<service>.<namespace>.svc`, which the certificate must therefore hold.
+ */
+function backendVerification(namespace: pulumi.Input<string>, secretName: string, serviceName: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
+    return {
+        "nginx.ingress.kubernetes.io/proxy-ssl-verify": "on",
+        "nginx.ingress.kubernetes.io/proxy-ssl-secret": pulumi.interpolate`${namespace}/${secretName}`,
+        "nginx.ingress.kubernetes.io/proxy-ssl-name": pulumi.interpolate`${serviceName}.${namespace}.svc`,
+        "nginx.ingress.kubernetes.io/proxy-ssl-server-name": "on",
+    };
+}
+
+/**
  * One SP node (manager, workers, receiver or dashboard): a Deployment, a headless Service named as
  * the SP configuration expects, and an NGINX Ingress when the node has a host. Every node of the
  * pattern is this component with other data.
  */
 export class SpNode extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
+    public readonly deployment: appsv1.Deployment;
     /** Address the ingress controller publishes for this node's Ingress, when it has one. */
     public readonly ingressAddress?: pulumi.Output<string | undefined>;
 
@@ -86,14 +121,15 @@ export class SpNode extends pulumi.ComponentResource {
                 { name: "DEPENDENCY", value: dependency.name },
                 { name: "ADDRESSES", value: dependency.addresses.join(" ") },
             ],
-            resources: memory("64Mi"),
+            resources: resources("64Mi", "50m"),
             securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
             volumeMounts: [scriptsMount],
         });
         // confs/ first, then the overlay volumes in settings order: a later one wins.
         const overlays = [configVolumeRoot, ...args.claimMounts.filter((mount) => mount.overlaysProductHome).map((mount) => mount.mountPath)];
 
-        new appsv1.Deployment(
+        const tlsVolume = ownKeystoresVolumeName;
+        this.deployment = new appsv1.Deployment(
             name,
             {
                 metadata: { name: spec.name, namespace: args.namespace, labels },
@@ -109,6 +145,7 @@ export class SpNode extends pulumi.ComponentResource {
                         imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
                         securityContext: podSecurity(spUserId),
                         terminationGracePeriodSeconds,
+                        ...args.scheduling,
                         initContainers: spec.dependsOn.map(waitFor),
                         containers: [
                             {
@@ -119,12 +156,13 @@ export class SpNode extends pulumi.ComponentResource {
                                 lifecycle: { preStop: { exec: { command: ["sh", script("stop.sh")] } } },
                                 env: spec.env,
                                 ports: spec.listeners.map(({ name: portName, port }) => ({ name: portName, containerPort: port, protocol: "TCP" })),
-                                resources: memory(args.memory),
+                                resources: resources(args.memory, args.cpu),
                                 ...tcpProbes(spec.nodePort, startupSeconds),
                                 securityContext: containerSecurity,
                                 volumeMounts: [
                                     scriptsMount,
                                     ...[...args.configMounts, ...args.claimMounts].map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
+                                    ...(args.tls ? [{ name: tlsVolume, mountPath: tlsDir, readOnly: true }] : []),
                                 ],
                             },
                         ],
@@ -132,11 +170,15 @@ export class SpNode extends pulumi.ComponentResource {
                             { name: podScriptsVolume, configMap: { name: args.podScriptsConfigMapName, defaultMode: 0o555 } },
                             ...args.configMounts.map(({ volumeName, configMapName }) => ({ name: volumeName, configMap: { name: configMapName } })),
                             ...args.claimMounts.map(({ volumeName, claimName }) => ({ name: volumeName, persistentVolumeClaim: { claimName } })),
+                            // Only the Java stores: the PEM key and certificates stay out of the container.
+                            ...(args.tls
+                                ? [{ name: tlsVolume, secret: { secretName: args.tls.secretName, defaultMode: 0o440, items: tlsFiles.map((file) => ({ key: file, path: file })) } }]
+                                : []),
                         ],
                     },
                 }),
             },
-            { parent: this, customTimeouts: rolloutTimeouts },
+            { parent: this, customTimeouts: rolloutTimeouts, dependsOn: args.rolloutAfter ? [args.rolloutAfter] : [] },
         );
 
         const service = new corev1.Service(
@@ -167,6 +209,10 @@ export class SpNode extends pulumi.ComponentResource {
                             "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
                             "nginx.ingress.kubernetes.io/affinity": "cookie",
                             "nginx.ingress.kubernetes.io/session-cookie-name": "route",
+                            ...(args.ingress.sourceRanges.length > 0
+                                ? { "nginx.ingress.kubernetes.io/whitelist-source-range": args.ingress.sourceRanges.join(",") }
+                                : {}),
+                            ...(args.tls ? backendVerification(args.namespace, args.tls.secretName, service.metadata.name) : {}),
                         },
                     },
                     spec: {

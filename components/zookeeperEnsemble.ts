@@ -6,15 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
 import {
     containerSecurity,
-    memory,
     podSecurity,
-    preferSpreadOverNodes,
+    resources,
     rolloutTimeouts,
     statefulSetIdentity,
     statefulSetSpec,
     tcpProbes,
     workloadLabels,
 } from "../kube/workloads";
+import { apartFrom } from "../kube/placement";
 
 export interface ZooKeeperEnsembleArgs {
     /** Namespace of every object. */
@@ -114,7 +114,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             labels,
             pod: {
                 securityContext: podSecurity(zookeeperUserId),
-                affinity: preferSpreadOverNodes(selector),
+                affinity: apartFrom(selector, "preferred"),
                 containers: [
                     {
                         name: "zookeeper",
@@ -133,7 +133,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                             { name: "ZK_SERVER_HEAP", value: "256" },
                         ],
                         ports: [client, follower, election].map((containerPort) => ({ containerPort, protocol: "TCP" })),
-                        resources: memory("512Mi"),
+                        resources: resources("512Mi", "100m"),
                         ...tcpProbes(client, 120),
                         readinessProbe: { exec: { command: ["bash", "-c", servingScript(client)] }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 2 },
                         securityContext: containerSecurity,

@@ -34,6 +34,22 @@ export const imageArtifactVolumeRoot = `${imageUserHome}/wso2-artifact-volume`;
 /** Where the start, stop and wait scripts (pod-scripts/) are mounted. */
 export const podScriptsDir = `${imageUserHome}/wso2sp-pod-scripts`;
 
+/**
+ * Where the stack's own keystore Secret (`tls.secretName`) is mounted: the listeners read
+ * `keystore.jks` from there, and start.sh adds `truststore.jks` to the JVM-wide trust store.
+ */
+export const tlsDir = `${imageUserHome}/wso2sp-tls`;
+/** The keys of that Secret the pods mount, as cert-manager's JKS keystore output names them. */
+export const tlsFiles = ["keystore.jks", "truststore.jks"] as const;
+
+/**
+ * The keystore every SP listener uses unless the stack brings its own, and the JVM-wide stores that
+ * runtime/<profile>/carbon.sh fixes after $JAVA_OPTS (product-sp v4.4.0):
+ * `-Djavax.net.ssl.keyStore=$CARBON_HOME/resources/security/wso2carbon.jks`,
+ * `-Djavax.net.ssl.trustStore=…/client-truststore.jks`, both with the password `wso2carbon`.
+ */
+export const defaultKeystoreFile = `${productHome}/resources/security/wso2carbon.jks`;
+
 /** Where both managers read the Siddhi apps (the shared NFS export). */
 export const siddhiFilesMountPath = `${productHome}/deployment/siddhi-files/`;
 
@@ -41,7 +57,7 @@ export const siddhiFilesMountPath = `${productHome}/deployment/siddhi-files/`;
  * Directories an additional volume must not be mounted at, above or inside: the program's own mounts
  * (and the product home must not be hidden either).
  */
-export const reservedMountRoots = [configVolumeRoot, overlayRoot, podScriptsDir, imageArtifactVolumeRoot] as const;
+export const reservedMountRoots = [configVolumeRoot, overlayRoot, podScriptsDir, imageArtifactVolumeRoot, tlsDir] as const;
 
 /** The mount path of an additional volume that overlays the product home. */
 export function overlayMountPath(volumeName: string): string {

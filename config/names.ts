@@ -10,6 +10,8 @@ export const pullSecretName = "wso2creds";
 export const publicRegistry = "wso2";
 export const subscriptionRegistry = "docker.wso2.com";
 export const credentialsSecretName = "wso2sp-credentials";
+/** Pod volume of the stack's own keystore Secret (`tls.secretName`); no additional volume may take it. */
+export const ownKeystoresVolumeName = "own-keystores";
 
 /** Claims that SP nodes and MySQL mount. */
 export const siddhiFilesClaimName = "sp-mgt-volume-claim";
@@ -48,7 +50,10 @@ export const credentialKeys = {
     adminPassword: "admin-password",
     /** The SP local user store keeps passwords base64-encoded. */
     adminPasswordBase64: "admin-password-base64",
+    /** The listeners' keystore: the stack's keystorePassword, or the image's built-in one. */
     keystorePassword: "keystore-password",
+    /** The JVM-wide client-truststore.jks, always locked with the image's password (carbon.sh fixes it). */
+    truststorePassword: "truststore-password",
     embeddedDbPassword: "embedded-db-password",
 } as const;
 

@@ -2,6 +2,7 @@ import type * as inputs from "@pulumi/kubernetes/types/input";
 import type { ConfNode } from "./confs";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Listener, listenersOf } from "./listeners";
+import { defaultKeystoreFile, tlsDir } from "./image";
 import { spJavaOptions } from "./memory";
 import { adminUsername, credentialKeys, managerPorts, nodeServiceNames } from "./names";
 import type { NodeKind, Settings } from "./settings";
@@ -66,7 +67,13 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
         fromSecret("ADMIN_PASSWORD", credentialKeys.adminPassword),
         fromSecret("ADMIN_PASSWORD_BASE64", credentialKeys.adminPasswordBase64),
         fromSecret("KEYSTORE_PASSWORD", credentialKeys.keystorePassword),
+        fromSecret("TRUSTSTORE_PASSWORD", credentialKeys.truststorePassword),
         fromSecret("EMBEDDED_DB_PASSWORD", credentialKeys.embeddedDbPassword),
+        // Every listener's keystore (confs/*/deployment.yaml); with own TLS material start.sh also adds
+        // OWN_TRUSTSTORE's certificates to the JVM-wide trust store the inter-node calls verify with.
+        ...(settings.tls.secretName === ""
+            ? [literal("KEYSTORE_FILE", defaultKeystoreFile)]
+            : [literal("KEYSTORE_FILE", `${tlsDir}/keystore.jks`), literal("OWN_TRUSTSTORE", `${tlsDir}/truststore.jks`)]),
     ];
     const database = [
         literal("DATABASE_HOST", endpoints.database.host),
@@ -148,9 +155,11 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
         };
     };
 
+    // exposure.managers false keeps the managers' REST API (which deploys Siddhi apps) in the cluster.
+    const managerHost = (host: string) => (settings.exposure.managers ? host : "");
     return [
-        manager("manager1", 0, settings.ingress.hosts.manager1),
-        manager("manager2", 1, settings.ingress.hosts.manager2),
+        manager("manager1", 0, managerHost(settings.ingress.hosts.manager1)),
+        manager("manager2", 1, managerHost(settings.ingress.hosts.manager2)),
         worker(false),
         worker(true),
         {

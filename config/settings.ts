@@ -6,7 +6,7 @@ import { z } from "zod";
 import { confNodes } from "./confs";
 import { imageUserHome, overlayMountPath, productHome, reservedMountRoots, siddhiFilesMountPath } from "./image";
 import { quantityBytes, spMinimumMemory } from "./memory";
-import { mysqlDataClaimName, siddhiFilesClaimName } from "./names";
+import { mysqlDataClaimName, ownKeystoresVolumeName, siddhiFilesClaimName } from "./names";
 import { passwordProblem, subscriptionPasswordProblem } from "./passwords";
 
 /** The project directory: Pulumi.yaml, the default `confs/`. */
@@ -19,7 +19,7 @@ export type NodeKind = (typeof nodeKinds)[number];
  * Secret settings. They are not declared in Pulumi.yaml (a declared key without a default is
  * required in every stack), so they are listed here for the unknown-key check.
  */
-const secretKeys = ["subscriptionPassword", "databasePassword", "mysqlRootPassword", "adminPassword"] as const;
+const secretKeys = ["subscriptionPassword", "databasePassword", "mysqlRootPassword", "adminPassword", "keystorePassword"] as const;
 type SecretKey = (typeof secretKeys)[number];
 
 // ---- Leaf rules. Every message is ours: it follows "wso2-sp:<setting> " in the error. ----
@@ -158,6 +158,36 @@ const networkPoliciesSchema = strict(
     "enabled, ingressController, dns, clients, externalCidrs, appEgress",
 );
 
+// ---- Production hardening (issue 9; README "High availability", "Resources", "Exposure", "TLS"). ----
+const cpuQuantity = text("must be a CPU quantity such as 500m or 1").regex(/^(\d+(\.\d+)?|\d+m)$/, { error: "must be a CPU quantity such as 500m or 1" });
+const objectName = text("must be a Kubernetes object name")
+    .max(253, { error: "must be a Kubernetes object name of at most 253 characters" })
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "must be a Kubernetes object name: lower-case letters, digits, - and ." });
+const hardeningSchema = {
+    placement: z.enum(["required", "preferred"], { error: "must be required or preferred" }),
+    cpu: strict({ manager: cpuQuantity, worker: cpuQuantity, receiver: cpuQuantity, dashboard: cpuQuantity }, "manager, worker, receiver, dashboard"),
+    exposure: strict({ sourceRanges: z.array(cidr, { error: "must be a list of CIDRs such as 203.0.113.0/24" }), managers: boolean }, "sourceRanges, managers"),
+    tls: strict({ secretName: z.union([z.literal(""), objectName]) }, "secretName"),
+};
+/** Cross-setting rules of the hardening settings. */
+function hardeningProblems(settings: ValidPart, secretSet: (key: SecretKey) => boolean): Problem[] {
+    const problems: Problem[] = [];
+    const secretName = settings.tls?.secretName;
+    // cert-manager locks its JKS output with one password; SP needs it to open the stores.
+    if (secretName !== undefined && secretName !== "" && !secretSet("keystorePassword")) {
+        problems.push({ path: ["keystorePassword"], message: "is required when tls.secretName is set" });
+    }
+    if (secretName === "" && secretSet("keystorePassword")) {
+        problems.push({ path: ["tls", "secretName"], message: "is required when keystorePassword is set" });
+    }
+    (settings.additionalVolumes ?? []).forEach((volume, index) => {
+        if (volume?.name === ownKeystoresVolumeName) {
+            problems.push({ path: ["additionalVolumes", index, "name"], message: "is the pod volume of the own keystores (tls.secretName); choose another name" });
+        }
+    });
+    return problems;
+}
+
 const schema = z.strictObject({
     namespace: namespaceName,
     nfs: z.strictObject(
@@ -240,6 +270,7 @@ const schema = z.strictObject({
     kafka: strict({ inCluster: boolean, bootstrapServers: hostPortList, image: imageRef }, "inCluster, bootstrapServers, image"),
     zookeeper: strict({ inCluster: boolean, connect: hostPortList, image: imageRef }, "inCluster, connect, image"),
     networkPolicies: networkPoliciesSchema,
+    ...hardeningSchema,
 });
 
 type ParsedSettings = z.infer<typeof schema>;
@@ -521,7 +552,7 @@ function crossChecks(settings: ValidPart, given: Record<string, unknown>, declar
         }
     });
 
-    for (const key of ["databasePassword", "mysqlRootPassword", "adminPassword"] as const) {
+    for (const key of ["databasePassword", "mysqlRootPassword", "adminPassword", "keystorePassword"] as const) {
         const value = secretValue(key);
         const problem = value === undefined ? undefined : passwordProblem(value);
         if (problem !== undefined) {
@@ -608,6 +639,7 @@ function crossChecks(settings: ValidPart, given: Record<string, unknown>, declar
         problems.push({ path: ["subscriptionUsername"], message: "is required when subscriptionPassword is set" });
     }
     problems.push(...networkPolicyProblems(settings));
+    problems.push(...hardeningProblems(settings, secretSet));
     for (const key of ["database", "kafka", "zookeeper"] as const) {
         if (settings[key]?.inCluster === true && changed("networkPolicies", "externalCidrs", key)) {
             unused(["networkPolicies", "externalCidrs", key], `${key}.inCluster is true`);
@@ -817,6 +849,13 @@ const examples: Record<string, string> = {
     "networkPolicies.externalCidrs.zookeeper": "10.20.3.0/24",
     "networkPolicies.appEgress.cidrs": "10.40.0.0/16",
     "networkPolicies.appEgress.ports": "443",
+    placement: "preferred",
+    "cpu.manager": "500m",
+    "cpu.worker": "1",
+    "cpu.receiver": "500m",
+    "cpu.dashboard": "250m",
+    "exposure.sourceRanges": "203.0.113.0/24",
+    "tls.secretName": "wso2sp-keystores",
 };
 
 /** The usual fix of a setting: set it to its example, or to its declared default when that is a usable scalar. */

@@ -29,6 +29,11 @@ export function appSelector(name: string): Record<string, string> {
     return { "app.kubernetes.io/name": name };
 }
 
+/** Selects the pods of every workload of one component (both managers, the ZooKeeper servers). */
+export function componentSelector(name: string, component: string): Record<string, string> {
+    return { ...appSelector(name), "app.kubernetes.io/component": component };
+}
+
 const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** Pod-level security shared by every pod: a fixed non-root user, its group owning mounted volumes. */
@@ -39,9 +44,13 @@ export function podSecurity(uid: number): inputs.core.v1.PodSecurityContext {
 /** Container-level security shared by every container. */
 export const containerSecurity: inputs.core.v1.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
 
-/** Memory request equal to the limit, so a pod is never killed for using what it asked for. */
-export function memory(quantity: string): inputs.core.v1.ResourceRequirements {
-    return { requests: { memory: quantity }, limits: { memory: quantity } };
+/**
+ * Memory request equal to the limit, so a pod is never killed for using what it asked for; a CPU
+ * request and no CPU limit: a CFS quota throttles a JVM's GC and JIT threads in bursts (long pauses,
+ * missed heartbeats), while a request alone guarantees the share and lets idle CPU be used.
+ */
+export function resources(memory: string, cpu: string): inputs.core.v1.ResourceRequirements {
+    return { requests: { cpu, memory }, limits: { memory } };
 }
 
 /**
@@ -125,17 +134,6 @@ export function statefulSetSpec(args: {
 export function statefulSetIdentity(name: string, spec: inputs.apps.v1.StatefulSetSpec) {
     const { serviceName, podManagementPolicy, selector, volumeClaimTemplates, revisionHistoryLimit } = spec;
     return { name, serviceName, podManagementPolicy, selector, volumeClaimTemplates, revisionHistoryLimit };
-}
-
-/** Pod placement that prefers a node of its own for each pod of a workload, never insisting on it. */
-export function preferSpreadOverNodes(selector: Record<string, string>): inputs.core.v1.Affinity {
-    return {
-        podAntiAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [
-                { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } } },
-            ],
-        },
-    };
 }
 
 /**

@@ -48,6 +48,20 @@ for dir in "$@"; do
     fi
 done
 
+# Own TLS material (tls.secretName): runtime/<profile>/carbon.sh (product-sp v4.4.0)
+# fixes the JVM-wide trust store after $JAVA_OPTS, as client-truststore.jks with
+# the password wso2carbon, and the inter-node calls verify peers through it. So
+# the stack's trusted certificates are added to that file, which keeps its
+# password: a trust store holds no secret, the password only guards integrity.
+if [ -n "${OWN_TRUSTSTORE:-}" ]; then
+    truststore="$home/resources/security/client-truststore.jks"
+    if ! keytool -importkeystore -noprompt -srckeystore "$OWN_TRUSTSTORE" -srcstorepass:env KEYSTORE_PASSWORD -destkeystore "$truststore" -deststorepass:env TRUSTSTORE_PASSWORD; then
+        echo "start: could not add $OWN_TRUSTSTORE to $truststore: is keystorePassword the password of the stores in tls.secretName?" >&2
+        exit 1
+    fi
+    echo "start: added the certificates of $OWN_TRUSTSTORE to $truststore"
+fi
+
 # The profile script runs the JVM as a child of further shells, which never pass
 # SIGTERM on: the container's preStop hook (stop.sh) stops the server instead.
 exec sh "$home/bin/$profile.sh"

@@ -1,4 +1,4 @@
-import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 
 // The rules dispatch on the resource type token and read `args.props` as plain objects, rather than
 // going through `args.asType(k8s.apps.v1.Deployment)`, so that one walker covers every workload kind
@@ -9,6 +9,10 @@ import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Stac
 interface SecurityContext {
     runAsUser?: number;
     runAsNonRoot?: boolean;
+    seccompProfile?: { type?: string };
+    allowPrivilegeEscalation?: boolean;
+    privileged?: boolean;
+    capabilities?: { add?: string[]; drop?: string[] };
 }
 
 interface EnvVar {
@@ -443,6 +447,134 @@ const podsNotRoot: ResourceValidationPolicy = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// containers-hardened
+
+const containersHardened: ResourceValidationPolicy = {
+    name: "containers-hardened",
+    description: "Every container and initContainer runs under a RuntimeDefault or Localhost seccomp profile (its own or the " +
+        "pod's), with allowPrivilegeEscalation: false, not privileged, dropping ALL capabilities and adding none but " +
+        "NET_BIND_SERVICE: the Pod Security Standard \"restricted\" beyond running as non-root.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        const pod = workloadPod(args);
+        if (!pod) {
+            return;
+        }
+        for (const { container, label } of pod.containers) {
+            const own = container.securityContext ?? {};
+            const problems: string[] = [];
+            const seccomp = own.seccompProfile?.type ?? pod.spec.securityContext?.seccompProfile?.type;
+            if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") {
+                problems.push(`seccompProfile.type is ${seccomp === undefined ? "not set (Unconfined on most runtimes)" : JSON.stringify(seccomp)}; set RuntimeDefault`);
+            }
+            if (own.allowPrivilegeEscalation !== false) {
+                problems.push("securityContext.allowPrivilegeEscalation must be false");
+            }
+            if (own.privileged === true) {
+                problems.push("securityContext.privileged must not be true");
+            }
+            if (!(own.capabilities?.drop ?? []).includes("ALL")) {
+                problems.push("securityContext.capabilities.drop must include ALL");
+            }
+            const added = (own.capabilities?.add ?? []).filter((capability) => capability !== "NET_BIND_SERVICE");
+            if (added.length > 0) {
+                problems.push(`securityContext.capabilities.add must not add ${added.join(", ")}`);
+            }
+            if (problems.length > 0) {
+                reportViolation(`${label}: ${problems.join("; ")}.`);
+            }
+        }
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// namespace-enforces-restricted
+
+const POD_SECURITY_ENFORCE = "pod-security.kubernetes.io/enforce";
+
+const namespaceEnforcesRestricted: ResourceValidationPolicy = {
+    name: "namespace-enforces-restricted",
+    description: `Namespaces carry the Pod Security Admission label ${POD_SECURITY_ENFORCE}: restricted, so the API server ` +
+        "itself refuses a pod that would weaken the deployment (whoever creates it).",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        const type = parseKubernetesType(args.type);
+        if (type?.group !== "core" || type.kind !== "Namespace") {
+            return;
+        }
+        const labels = (args.props.metadata as { labels?: Record<string, unknown> } | undefined)?.labels ?? {};
+        const level = labels[POD_SECURITY_ENFORCE];
+        if (level !== "restricted") {
+            reportViolation(`metadata.labels["${POD_SECURITY_ENFORCE}"] is ${level === undefined ? "not set" : JSON.stringify(level)}; set it to "restricted".`);
+        }
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// disruption-budget-for-replicated-workloads
+
+interface Workload {
+    resource: PolicyResource;
+    namespace: unknown;
+    labels: Record<string, string>;
+    replicas: number;
+}
+
+const NAME_LABEL = "app.kubernetes.io/name";
+const COMPONENT_LABEL = "app.kubernetes.io/component";
+
+/** Workloads whose pods serve as one: a replicated one, or several with one name and component (an HA pair, an ensemble). */
+function replicatedGroups(workloads: Workload[]): Workload[][] {
+    const groups = new Map<string, Workload[]>();
+    workloads.forEach((workload, index) => {
+        const name = workload.labels[NAME_LABEL];
+        const component = workload.labels[COMPONENT_LABEL];
+        const key = name !== undefined && component !== undefined ? `${String(workload.namespace)}/${name}/${component}` : `#${index}`;
+        groups.set(key, [...(groups.get(key) ?? []), workload]);
+    });
+    return [...groups.values()].filter((group) => group.reduce((pods, workload) => pods + workload.replicas, 0) > 1);
+}
+
+const disruptionBudgetForReplicatedWorkloads: StackValidationPolicy = {
+    name: "disruption-budget-for-replicated-workloads",
+    description: "Pods of a workload with more than one replica, or of several workloads with one app.kubernetes.io/name " +
+        "and component (an HA pair, an ensemble), are covered by a PodDisruptionBudget, so a drain cannot take them all at once.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const workloads: Workload[] = [];
+        const budgets: { namespace: unknown; selector: LabelSelector }[] = [];
+        for (const resource of args.resources) {
+            const type = parseKubernetesType(resource.type);
+            const metadata = resource.props.metadata as { namespace?: unknown } | undefined;
+            if (type?.group === "policy" && type.kind === "PodDisruptionBudget") {
+                const selector = (resource.props.spec as { selector?: LabelSelector } | undefined)?.selector;
+                // policy/v1: no selector covers no pod, an empty one every pod of the namespace.
+                if (selector) {
+                    budgets.push({ namespace: metadata?.namespace, selector });
+                }
+                continue;
+            }
+            const spec = resource.props.spec as { replicas?: number; template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
+            if (type && ["Deployment", "StatefulSet", "ReplicaSet"].includes(type.kind) && workloadPod(resource)) {
+                workloads.push({ resource, namespace: metadata?.namespace, labels: spec?.template?.metadata?.labels ?? {}, replicas: spec?.replicas ?? 1 });
+            }
+        }
+        // A namespace still unknown in a preview (an output) matches any.
+        const sameNamespace = (a: unknown, b: unknown) => typeof a !== "string" || typeof b !== "string" || a === b;
+        for (const group of replicatedGroups(workloads)) {
+            for (const workload of group) {
+                const covered = budgets.some((budget) => sameNamespace(budget.namespace, workload.namespace) && selectorMatches(budget.selector, workload.labels));
+                if (!covered) {
+                    const pods = group.reduce((total, each) => total + each.replicas, 0);
+                    reportViolation(`${workload.resource.type} ${workload.resource.name}: its pods (${pods} in its group) are covered by no ` +
+                        "PodDisruptionBudget; add one whose selector matches them.", workload.resource.urn);
+                }
+            }
+        }
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
 // network-policy-coverage
 
 export interface LabelSelector {
@@ -513,7 +645,7 @@ const networkPolicyCoverage: StackValidationPolicy = {
 };
 
 /** Rules that need every resource of the stack at once. */
-export const stackPolicies: StackValidationPolicy[] = [networkPolicyCoverage];
+export const stackPolicies: StackValidationPolicy[] = [networkPolicyCoverage, disruptionBudgetForReplicatedWorkloads];
 
 export const policies: ResourceValidationPolicy[] = [
     noUntaggedOrLatestImage,
@@ -522,4 +654,6 @@ export const policies: ResourceValidationPolicy[] = [
     noLiteralPassword,
     noRemovedApiVersions,
     podsNotRoot,
+    containersHardened,
+    namespaceEnforcesRestricted,
 ];

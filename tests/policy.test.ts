@@ -6,6 +6,9 @@ import { stackViolations, violations } from "./policyCheck";
 
 type Container = Record<string, unknown>;
 
+/** The container securityContext the "restricted" Pod Security Standard asks for. */
+const HARDENED = { runAsUser: 802, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+
 const MEMORY = { requests: { memory: "2Gi" }, limits: { memory: "2Gi" } };
 
 /** A container that satisfies every policy; tests override the one field they are about. */
@@ -15,14 +18,14 @@ function container(overrides: Container = {}): Container {
         image: "wso2/wso2sp-worker:4.4.0",
         resources: MEMORY,
         readinessProbe: { tcpSocket: { port: 9090 } },
-        securityContext: { runAsUser: 802 },
+        securityContext: HARDENED,
         ...overrides,
     };
 }
 
 /** Likewise for an initContainer, which takes no readinessProbe. */
 function initContainer(overrides: Container = {}): Container {
-    return { name: "init-mysql", image: "busybox:1.36", resources: MEMORY, securityContext: { runAsUser: 802 }, ...overrides };
+    return { name: "init-mysql", image: "busybox:1.36", resources: MEMORY, securityContext: HARDENED, ...overrides };
 }
 
 function podSpec(containers: Container[], extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -341,6 +344,90 @@ describe("pods-not-root", () => {
         assert.deepEqual(await check(podSpec(
             [container({ securityContext: undefined }), container({ name: "sidecar", securityContext: { runAsUser: 802 } })],
             { securityContext: { runAsNonRoot: true } })), []);
+    });
+});
+
+describe("containers-hardened", () => {
+    const check = (spec: Record<string, unknown>) => violations("containers-hardened", DEPLOYMENT, deployment(spec));
+
+    it("rejects a container that may escalate privileges, keeps its capabilities and runs unconfined", async () => {
+        const found = await check(podSpec([container({ securityContext: { runAsUser: 802 } })]));
+        assert.deepEqual(found, [
+            'container "worker": seccompProfile.type is not set (Unconfined on most runtimes); set RuntimeDefault; ' +
+                "securityContext.allowPrivilegeEscalation must be false; securityContext.capabilities.drop must include ALL.",
+        ]);
+    });
+
+    it("rejects a privileged initContainer that adds capabilities, and an Unconfined pod profile", async () => {
+        const init = initContainer({ securityContext: { ...HARDENED, seccompProfile: undefined, privileged: true, capabilities: { drop: ["ALL"], add: ["NET_ADMIN", "NET_BIND_SERVICE"] } } });
+        const found = await check(podSpec([container()], { initContainers: [init], securityContext: { seccompProfile: { type: "Unconfined" } } }));
+        assert.deepEqual(found, [
+            'initContainer "init-mysql": seccompProfile.type is "Unconfined"; set RuntimeDefault; securityContext.privileged must not be true; ' +
+                "securityContext.capabilities.add must not add NET_ADMIN.",
+        ]);
+    });
+
+    it("accepts containers that drop every capability, never escalate and inherit the pod's RuntimeDefault profile", async () => {
+        const own = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } };
+        const found = await check(podSpec([container({ securityContext: own })], {
+            initContainers: [initContainer({ securityContext: own })],
+            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+        }));
+        assert.deepEqual(found, []);
+    });
+});
+
+describe("namespace-enforces-restricted", () => {
+    const NAMESPACE = "kubernetes:core/v1:Namespace";
+    const check = (labels?: Record<string, string>) => violations("namespace-enforces-restricted", NAMESPACE, { metadata: { name: "wso2", labels } });
+
+    it("rejects a namespace without the Pod Security Admission enforce label", async () => {
+        assert.deepEqual(await check({ "app.kubernetes.io/part-of": "wso2-sp" }), [
+            'metadata.labels["pod-security.kubernetes.io/enforce"] is not set; set it to "restricted".',
+        ]);
+    });
+
+    it("rejects a namespace that enforces only baseline", async () => {
+        assert.match((await check({ "pod-security.kubernetes.io/enforce": "baseline" }))[0], /is "baseline"; set it to "restricted"/);
+    });
+
+    it("accepts a namespace that enforces restricted, and ignores other kinds", async () => {
+        assert.deepEqual(await check({ "pod-security.kubernetes.io/enforce": "restricted" }), []);
+        assert.deepEqual(await violations("namespace-enforces-restricted", CONFIG_MAP, { metadata: { name: "wso2" } }), []);
+    });
+});
+
+describe("disruption-budget-for-replicated-workloads", () => {
+    const workload = (name: string, replicas: number, labels: Record<string, string>) => ({
+        type: DEPLOYMENT,
+        name,
+        props: { metadata: { name, namespace: "wso2" }, spec: { replicas, template: { metadata: { labels }, spec: podSpec([container()]) } } },
+    });
+    const budget = (matchLabels: Record<string, string>, namespace = "wso2") => ({
+        type: "kubernetes:policy/v1:PodDisruptionBudget",
+        name: "budget",
+        props: { metadata: { name: "budget", namespace }, spec: { minAvailable: 1, selector: { matchLabels } } },
+    });
+    const manager = (id: number) => workload(`manager-${id}`, 1, { "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/instance": `manager-${id}`, "app.kubernetes.io/component": "manager" });
+    const workers = workload("worker", 3, { "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/instance": "worker", "app.kubernetes.io/component": "worker" });
+    const check = (resources: ReturnType<typeof workload | typeof budget>[]) => stackViolations("disruption-budget-for-replicated-workloads", resources);
+
+    it("rejects a replicated workload and an HA pair of single-replica workloads without a budget", async () => {
+        const found = await check([manager(1), manager(2), workers, budget({ "app.kubernetes.io/component": "worker" }, "other-namespace")]);
+        assert.deepEqual(found.map((message) => /^\S+ (\S+):/.exec(message)?.[1]), ["manager-1", "manager-2", "worker"]);
+        assert.match(found[0], /its pods \(2 in its group\) are covered by no PodDisruptionBudget/);
+    });
+
+    it("accepts budgets whose selectors match the pair and the replicas, and single-replica workloads without one", async () => {
+        const found = await check([
+            manager(1),
+            manager(2),
+            workers,
+            workload("dashboard", 1, { "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/instance": "dashboard", "app.kubernetes.io/component": "dashboard" }),
+            budget({ "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/component": "manager" }),
+            budget({ "app.kubernetes.io/instance": "worker" }),
+        ]);
+        assert.deepEqual(found, []);
     });
 });
 

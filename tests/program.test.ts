@@ -40,6 +40,7 @@ const nodes = [
         env: { WSO2_SERVER_PROFILE: "manager", OFFSET: "0", NODE_ID: "wso2sp-manager-1", NODE_PORT: "9543" },
         ports: [9090, 9543, 7611, 7711, 9611, 9711],
         memory: "4Gi",
+        cpu: "500m",
         liveness: 9543,
     },
     {
@@ -48,6 +49,7 @@ const nodes = [
         env: { WSO2_SERVER_PROFILE: "manager", OFFSET: "1", NODE_ID: "wso2sp-manager-2", NODE_PORT: "9544" },
         ports: [9090, 9544, 7612, 7712, 9612, 9712],
         memory: "4Gi",
+        cpu: "500m",
         liveness: 9544,
     },
     {
@@ -56,6 +58,7 @@ const nodes = [
         env: { WSO2_SERVER_PROFILE: "worker", OFFSET: "0", RECEIVER_NODE: "false", NODE_PORT: "9443" },
         ports: [9090, 9443, 7070, 7443, 7611, 7711, 9611, 9711],
         memory: "2Gi",
+        cpu: "1",
         liveness: 9443,
     },
     {
@@ -64,6 +67,7 @@ const nodes = [
         env: { WSO2_SERVER_PROFILE: "worker", OFFSET: "1", RECEIVER_NODE: "true", NODE_PORT: "9444" },
         ports: [9090, 9444, 7070, 7443, 7612, 7712, 9612, 9712],
         memory: "2Gi",
+        cpu: "500m",
         liveness: 9444,
     },
     {
@@ -72,6 +76,7 @@ const nodes = [
         env: { WSO2_SERVER_PROFILE: "dashboard", NODE_ID: "wso2sp-status-dashboard" },
         ports: [9643],
         memory: "1Gi",
+        cpu: "250m",
         liveness: 9643,
     },
 ];
@@ -94,7 +99,7 @@ describe("the in-cluster fixture stack", () => {
 
     for (const node of nodes) {
         describe(node.name, () => {
-            it("runs the pattern's image with its env, memory and exactly the ports it listens on", () => {
+            it("runs the pattern's image with its env, memory, a CPU request and exactly the ports it listens on", () => {
                 const deployment = objectNamed(run, "Deployment", node.name);
                 assert.equal(container(deployment).image, node.image);
                 for (const [name, value] of Object.entries(node.env)) {
@@ -105,7 +110,7 @@ describe("the in-cluster fixture stack", () => {
                     container(deployment).ports.map((port: any) => port.containerPort).sort(),
                     [...node.ports].sort(),
                 );
-                assert.deepEqual(container(deployment).resources, { requests: { memory: node.memory }, limits: { memory: node.memory } });
+                assert.deepEqual(container(deployment).resources, { requests: { cpu: node.cpu, memory: node.memory }, limits: { memory: node.memory } });
             });
 
             it("is restarted when its HTTPS port stops answering", () => {

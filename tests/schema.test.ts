@@ -21,7 +21,10 @@ function confsWithEverything(): string {
     return dir;
 }
 
-/** dev with every optional feature on: an extra volume on every node kind, TLS, a pull secret, dashboard confs, binary confs. */
+/**
+ * dev with every optional feature on: an extra volume on every node kind, TLS, a pull secret, dashboard confs, binary confs,
+ * the stack's own keystore, client source ranges, relaxed placement.
+ */
 function everythingOn(confsDir: string) {
     return (config: StackConfig) => {
         const volumes = [...((config.additionalVolumes as unknown[]) ?? [])];
@@ -38,6 +41,9 @@ function everythingOn(confsDir: string) {
         config.subscriptionUsername = "ops@example.com";
         config.volumeProtection = "protect";
         config.confsDir = confsDir;
+        setPath(config, "tls.secretName", "wso2sp-keystores");
+        setPath(config, "exposure.sourceRanges", ["203.0.113.0/24", "2001:db8::/32"]);
+        config.placement = "preferred";
     };
 }
 
@@ -49,7 +55,7 @@ describe(`Kubernetes objects validate against the Kubernetes ${kubernetesMinor} 
         confsDir = confsWithEverything();
         runs.set("dev", await runStack("dev"));
         runs.set("prod", await runStack("prod"));
-        runs.set("dev with every optional feature", await runStack("dev", everythingOn(confsDir), { subscriptionPassword: "s3cret" }));
+        runs.set("dev with every optional feature", await runStack("dev", everythingOn(confsDir), { subscriptionPassword: "s3cret", keystorePassword: "keystore-s3cret" }));
         // One type-check for the objects of all variants (one program, shared objects once); each test asserts its own.
         unknownFields([...runs.values()].flatMap((run) => run.objects).filter((object) => modelFor(object.apiVersion, object.kind)));
     });
@@ -76,6 +82,9 @@ describe(`Kubernetes objects validate against the Kubernetes ${kubernetesMinor} 
         assert.ok(kinds("Secret").some((secret) => secret.type === "kubernetes.io/dockerconfigjson"));
         assert.ok(kinds("ConfigMap").some((map) => Object.keys(map.binaryData ?? {}).length > 0));
         assert.ok(kinds("ConfigMap").some((map) => map.metadata.labels["app.kubernetes.io/component"] === "dashboard"));
+        assert.ok(kinds("Deployment").some((deployment) => deployment.spec.template.spec.volumes.some((volume: any) => volume.secret?.secretName === "wso2sp-keystores")));
+        assert.ok(kinds("Ingress").every((ingress) => ingress.metadata.annotations["nginx.ingress.kubernetes.io/whitelist-source-range"]));
+        assert.ok(kinds("Deployment").some((deployment) => deployment.spec.template.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution));
     });
 
     for (const variant of ["dev", "prod", "dev with every optional feature"]) {

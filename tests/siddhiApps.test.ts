@@ -115,8 +115,11 @@ describe("Siddhi apps: the program", () => {
         assert.deepEqual(pod.securityContext, { runAsUser: 802, runAsGroup: 802, fsGroup: 802, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
         const container = sync(run);
         assert.equal(container.image, "wso2/wso2sp-manager:4.4.0");
-        assert.deepEqual(container.resources.limits, container.resources.requests);
         assert.ok(container.resources.limits.memory);
+        assert.equal(container.resources.limits.memory, container.resources.requests.memory);
+        // A CPU request, never a CPU limit (README, Resources).
+        assert.ok(container.resources.requests.cpu);
+        assert.equal(container.resources.limits.cpu, undefined);
         assert.equal(container.securityContext.allowPrivilegeEscalation, false);
         assert.equal(container.securityContext.readOnlyRootFilesystem, true);
         assert.equal(container.terminationMessagePolicy, "FallbackToLogsOnError");

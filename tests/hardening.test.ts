@@ -1,0 +1,408 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { objectNamed, objectsOfKind, ProgramRun, projectDir, runFixture, secretStandIn, setPath } from "./harness";
+
+const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
+const podSpec = (deployment: Record<string, any>) => deployment.spec.template.spec;
+const podLabels = (deployment: Record<string, any>): Record<string, string> => deployment.spec.template.metadata.labels;
+const container = (deployment: Record<string, any>) => podSpec(deployment).containers[0];
+const envOf = (deployment: Record<string, any>) => new Map<string, any>(container(deployment).env.map((env: any) => [env.name, env]));
+/** Whether a matchLabels selector selects a pod with these labels. */
+const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
+/** Every workload's pod spec with its name, whatever the kind. */
+const workloads = (run: ProgramRun) =>
+    run.objects.filter((object) => ["Deployment", "StatefulSet"].includes(object.kind)).map((object) => ({ name: object.metadata.name as string, object }));
+
+describe("HA placement and disruption", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runFixture("in-cluster");
+    });
+
+    it("the two managers never share a node: each requires a node without a manager pod", () => {
+        for (const name of managerNames) {
+            const terms = podSpec(objectNamed(run, "Deployment", name)).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+            assert.equal(terms.length, 1, name);
+            assert.equal(terms[0].topologyKey, "kubernetes.io/hostname");
+            for (const other of managerNames) {
+                assert.ok(selects(terms[0].labelSelector.matchLabels, podLabels(objectNamed(run, "Deployment", other))), `${name} keeps off ${other}'s node`);
+            }
+            assert.ok(!selects(terms[0].labelSelector.matchLabels, podLabels(objectNamed(run, "Deployment", "wso2sp-worker"))), "workers may share a node with a manager");
+        }
+    });
+
+    it("a drain keeps at least one manager: one budget covers both managers' pods and nothing else", () => {
+        const budgets = objectsOfKind(run, "PodDisruptionBudget").filter((budget) =>
+            managerNames.some((name) => selects(budget.spec.selector.matchLabels, podLabels(objectNamed(run, "Deployment", name)))),
+        );
+        assert.equal(budgets.length, 1);
+        assert.equal(budgets[0].spec.minAvailable, 1);
+        for (const name of managerNames) {
+            assert.ok(selects(budgets[0].spec.selector.matchLabels, podLabels(objectNamed(run, "Deployment", name))), name);
+        }
+        for (const { name, object } of workloads(run).filter(({ name }) => !managerNames.includes(name))) {
+            assert.ok(!selects(budgets[0].spec.selector.matchLabels, podLabels(object)), name);
+        }
+    });
+
+    it("workers spread evenly over nodes, and only the worker pods count for the spread", () => {
+        const worker = objectNamed(run, "Deployment", "wso2sp-worker");
+        const [constraint, ...others] = podSpec(worker).topologySpreadConstraints;
+        assert.deepEqual(others, []);
+        assert.equal(constraint.topologyKey, "kubernetes.io/hostname");
+        assert.equal(constraint.maxSkew, 1);
+        assert.equal(constraint.whenUnsatisfiable, "DoNotSchedule");
+        assert.ok(selects(constraint.labelSelector.matchLabels, podLabels(worker)));
+        assert.ok(!selects(constraint.labelSelector.matchLabels, podLabels(objectNamed(run, "Deployment", "wso2sp-receiver"))));
+    });
+
+    it("a drain keeps as many workers as the managers need to deploy Siddhi apps (minResourceCount of confs/manager)", () => {
+        const deploymentYaml = fs.readFileSync(path.join(projectDir, "confs/manager/conf/manager/deployment.yaml"), "utf8");
+        const minResourceCount = parseYaml(deploymentYaml)["deployment.config"].minResourceCount;
+        const worker = objectNamed(run, "Deployment", "wso2sp-worker");
+        const budgets = objectsOfKind(run, "PodDisruptionBudget").filter((budget) => selects(budget.spec.selector.matchLabels, podLabels(worker)));
+        assert.equal(budgets.length, 1);
+        assert.equal(budgets[0].spec.minAvailable, minResourceCount);
+    });
+
+    it("a change to both managers updates manager-2 only after manager-1's update (which awaits readiness) has finished", () => {
+        const deploymentOf = (name: string) => run.resources.find((resource) => resource.type === "kubernetes:apps/v1:Deployment" && resource.name === name)!;
+        const dependsOn = (name: string) => ([] as pulumi.Input<pulumi.Resource>[]).concat((deploymentOf(name).options.dependsOn as never) ?? []);
+        const names = (resources: pulumi.Input<pulumi.Resource>[]) => resources.map((resource) => (resource as any).__name);
+        assert.deepEqual(names(dependsOn("wso2sp-manager-2")), ["wso2sp-manager-1"]);
+        assert.deepEqual(names(dependsOn("wso2sp-manager-1")), []);
+        // The await is what makes the order mean "once ready": nothing may turn it off.
+        assert.equal(objectNamed(run, "Deployment", "wso2sp-manager-1").metadata.annotations?.["pulumi.com/skipAwait"], undefined);
+    });
+
+    it("placement=preferred lets a single-node test cluster run both managers and every worker", async () => {
+        const relaxed = await runFixture("in-cluster", (config) => setPath(config, "placement", "preferred"));
+        for (const name of managerNames) {
+            const antiAffinity = podSpec(objectNamed(relaxed, "Deployment", name)).affinity.podAntiAffinity;
+            assert.equal(antiAffinity.requiredDuringSchedulingIgnoredDuringExecution, undefined, name);
+            assert.equal(antiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey, "kubernetes.io/hostname");
+        }
+        assert.equal(podSpec(objectNamed(relaxed, "Deployment", "wso2sp-worker")).topologySpreadConstraints[0].whenUnsatisfiable, "ScheduleAnyway");
+    });
+
+    it("the worker budget follows minResourceCount when confs/manager changes it", async () => {
+        const confs = fs.mkdtempSync(path.join(os.tmpdir(), "confs-"));
+        try {
+            fs.cpSync(path.join(projectDir, "confs"), confs, { recursive: true });
+            const file = path.join(confs, "manager/conf/manager/deployment.yaml");
+            fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/minResourceCount: \d+/, "minResourceCount: 3"));
+            const changed = await runFixture("in-cluster", (config) => {
+                setPath(config, "confsDir", confs);
+                setPath(config, "workers", 4);
+            });
+            assert.equal(objectNamed(changed, "PodDisruptionBudget", "wso2sp-worker").spec.minAvailable, 3);
+        } finally {
+            fs.rmSync(confs, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("resources", () => {
+    it("every container of every pod requests CPU and memory, and none has a CPU limit", async () => {
+        for (const stack of ["in-cluster", "external"]) {
+            const run = await runFixture(stack);
+            for (const { name, object } of workloads(run)) {
+                for (const each of [...(podSpec(object).initContainers ?? []), ...podSpec(object).containers]) {
+                    assert.ok(each.resources.requests.cpu, `${stack} ${name} ${each.name} requests no CPU`);
+                    assert.ok(each.resources.requests.memory, `${stack} ${name} ${each.name} requests no memory`);
+                    assert.equal(each.resources.limits?.cpu, undefined, `${stack} ${name} ${each.name} has a CPU limit`);
+                }
+            }
+        }
+    });
+
+    it("each SP node kind's CPU request is one setting", async () => {
+        const run = await runFixture("in-cluster", (config) => setPath(config, "cpu", { worker: "2", dashboard: "100m" }));
+        assert.equal(container(objectNamed(run, "Deployment", "wso2sp-worker")).resources.requests.cpu, "2");
+        assert.equal(container(objectNamed(run, "Deployment", "wso2sp-dashboard")).resources.requests.cpu, "100m");
+        // Unset fields keep the declared defaults.
+        assert.equal(container(objectNamed(run, "Deployment", "wso2sp-manager-1")).resources.requests.cpu, "500m");
+    });
+});
+
+describe("admission", () => {
+    it("the namespace enforces, audits and warns on the restricted Pod Security Standard, at a pinned version", async () => {
+        const run = await runFixture("in-cluster");
+        const labels = objectsOfKind(run, "Namespace")[0].metadata.labels;
+        for (const mode of ["enforce", "audit", "warn"]) {
+            assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "restricted", mode);
+            assert.match(labels[`pod-security.kubernetes.io/${mode}-version`], /^v1\.\d+$/, mode);
+        }
+    });
+
+    it("every pod meets the restricted Pod Security Standard the namespace enforces", async () => {
+        // https://kubernetes.io/docs/concepts/security/pod-security-standards/ (baseline and restricted controls).
+        const allowedVolumes = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+        for (const stack of ["in-cluster", "external"]) {
+            const run = await runFixture(stack);
+            for (const { name, object } of workloads(run)) {
+                const pod = podSpec(object);
+                const where = `${stack} ${name}`;
+                assert.ok(!pod.hostNetwork && !pod.hostPID && !pod.hostIPC, `${where}: host namespaces`);
+                for (const volume of pod.volumes ?? []) {
+                    const type = Object.keys(volume).find((key) => key !== "name")!;
+                    assert.ok(allowedVolumes.includes(type), `${where}: volume ${volume.name} of type ${type}`);
+                }
+                for (const each of [...(pod.initContainers ?? []), ...pod.containers]) {
+                    const own = each.securityContext ?? {};
+                    const label = `${where} ${each.name}`;
+                    assert.equal(own.runAsNonRoot ?? pod.securityContext?.runAsNonRoot, true, `${label}: runAsNonRoot`);
+                    assert.notEqual(own.runAsUser ?? pod.securityContext?.runAsUser, 0, `${label}: runAsUser`);
+                    assert.equal(own.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type, "RuntimeDefault", `${label}: seccomp`);
+                    assert.equal(own.allowPrivilegeEscalation, false, `${label}: allowPrivilegeEscalation`);
+                    assert.ok(!own.privileged, `${label}: privileged`);
+                    assert.deepEqual(own.capabilities?.drop, ["ALL"], `${label}: capabilities.drop`);
+                    assert.deepEqual((own.capabilities?.add ?? []).filter((capability: string) => capability !== "NET_BIND_SERVICE"), [], `${label}: capabilities.add`);
+                    assert.ok((each.ports ?? []).every((port: any) => !port.hostPort), `${label}: hostPort`);
+                }
+            }
+        }
+    });
+
+    it("every init container runs with a read-only root filesystem", async () => {
+        for (const stack of ["in-cluster", "external"]) {
+            const run = await runFixture(stack);
+            const inits = workloads(run).flatMap(({ name, object }) => (podSpec(object).initContainers ?? []).map((init: any) => ({ name, init })));
+            assert.ok(inits.length > 0);
+            for (const { name, init } of inits) {
+                assert.equal(init.securityContext.readOnlyRootFilesystem, true, `${stack} ${name} ${init.name}`);
+            }
+        }
+    });
+});
+
+describe("keyed rollout digest", () => {
+    const digestOf = (run: ProgramRun, name: string) => objectNamed(run, "Deployment", name).spec.template.metadata.annotations["wso2sp/credentials-digest"];
+
+    it("the pods' digest cannot be recomputed from the passwords: it is keyed with a random secret kept in the stack", async () => {
+        const passwords = { adminPassword: "admin-password-1", databasePassword: "database-password-1" };
+        const run = await runFixture("external", undefined, passwords);
+        const unkeyed = createHash("sha256").update(JSON.stringify([passwords.databasePassword, passwords.adminPassword])).digest("hex");
+        const digest = digestOf(run, "wso2sp-worker");
+        assert.match(digest, /^[0-9a-f]{16}$/);
+        assert.ok(!unkeyed.startsWith(digest));
+        const key = run.resources.find((resource) => resource.type === "random:index/randomPassword:RandomPassword" && resource.name === "credentials-digest-key");
+        assert.ok(key, "no random digest key in the stack");
+        assert.ok(key.inputs.length >= 32);
+    });
+
+    it("the same passwords keep the same digest (no spurious rollouts), a changed keystore password rolls the pods", async () => {
+        const first = await runFixture("external");
+        const again = await runFixture("external");
+        const changed = await runFixture("external", undefined, { keystorePassword: "another-keystore-password" });
+        for (const name of [...managerNames, "wso2sp-worker", "wso2sp-receiver", "wso2sp-dashboard"]) {
+            assert.equal(digestOf(again, name), digestOf(first, name), name);
+            assert.notEqual(digestOf(changed, name), digestOf(first, name), name);
+        }
+    });
+});
+
+describe("exposure", () => {
+    it("every Ingress admits only the client source ranges of the stack", async () => {
+        const run = await runFixture("external", (config) => setPath(config, "exposure.sourceRanges", ["203.0.113.0/24", "2001:db8::/32"]));
+        const ingresses = objectsOfKind(run, "Ingress");
+        assert.equal(ingresses.length, 3);
+        for (const ingress of ingresses) {
+            assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/whitelist-source-range"], "203.0.113.0/24,2001:db8::/32", ingress.metadata.name);
+        }
+    });
+
+    it("without source ranges no Ingress carries an empty allow-list", async () => {
+        const run = await runFixture("in-cluster");
+        for (const ingress of objectsOfKind(run, "Ingress")) {
+            assert.ok(!("nginx.ingress.kubernetes.io/whitelist-source-range" in ingress.metadata.annotations), ingress.metadata.name);
+        }
+    });
+
+    it("exposure.managers=false unpublishes the managers' REST API and keeps the dashboard's Ingress", async () => {
+        const run = await runFixture("external", (config) => setPath(config, "exposure.managers", false));
+        assert.deepEqual(objectsOfKind(run, "Ingress").map((ingress) => ingress.metadata.name), ["wso2sp-dashboard"]);
+        assert.deepEqual(run.outputs.managerUrls, []);
+        assert.equal(run.outputs.dashboardUrl, "https://sp-dashboard.prod.example.com/monitoring");
+        assert.doesNotMatch(run.outputs.etcHostsLine, /manager/);
+    });
+
+    it("unpublished managers are closed to the ingress controller too (NetworkPolicy), the dashboard stays open", async () => {
+        const fromIngressController = (run: ProgramRun, name: string) =>
+            objectNamed(run, "NetworkPolicy", name).spec.ingress?.some((rule: any) =>
+                rule.from?.some((peer: any) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "ingress-nginx"),
+            ) ?? false;
+        const published = await runFixture("external");
+        const unpublished = await runFixture("external", (config) => setPath(config, "exposure.managers", false));
+        for (const name of managerNames) {
+            assert.equal(fromIngressController(published, name), true, name);
+            assert.equal(fromIngressController(unpublished, name), false, name);
+        }
+        assert.equal(fromIngressController(unpublished, "wso2sp-dashboard"), true);
+    });
+
+    it("a source range that is not a CIDR is refused before anything is deployed", async () => {
+        await assert.rejects(
+            runFixture("external", (config) => setPath(config, "exposure.sourceRanges", ["10.0.0.0/33"])),
+            /wso2-sp:exposure\.sourceRanges\[0\] must be a CIDR .*Fix: pulumi config set --path 'exposure\.sourceRanges\[0\]' 203\.0\.113\.0\/24/,
+        );
+    });
+});
+
+describe("own TLS material", () => {
+    const spNodes = [...managerNames, "wso2sp-worker", "wso2sp-receiver", "wso2sp-dashboard"];
+    let run: ProgramRun;
+    before(async () => {
+        run = await runFixture("external");
+    });
+
+    it("every SP node mounts only the Java stores of the stack's Secret, read-only, and its listeners use that keystore", () => {
+        for (const name of spNodes) {
+            const deployment = objectNamed(run, "Deployment", name);
+            const volume = podSpec(deployment).volumes.find((each: any) => each.secret?.secretName === "wso2sp-keystores");
+            assert.ok(volume, name);
+            assert.deepEqual(volume.secret.items.map((item: any) => item.key).sort(), ["keystore.jks", "truststore.jks"]);
+            const mount = container(deployment).volumeMounts.find((each: any) => each.name === volume.name);
+            assert.equal(mount.readOnly, true);
+            const env = envOf(deployment);
+            assert.equal(env.get("KEYSTORE_FILE").value, `${mount.mountPath}/keystore.jks`, name);
+            assert.equal(env.get("OWN_TRUSTSTORE").value, `${mount.mountPath}/truststore.jks`, name);
+            assert.equal(env.get("KEYSTORE_PASSWORD").valueFrom.secretKeyRef.key, "keystore-password");
+        }
+        const credentials = objectNamed(run, "Secret", "wso2sp-credentials").stringData;
+        assert.equal(credentials["keystore-password"], secretStandIn, "the keystore password is the stack's secret setting");
+        assert.equal(credentials["truststore-password"], "wso2carbon", "carbon.sh fixes the JVM-wide trust store's password");
+    });
+
+    it("every keystore and trust store entry of confs/ reads the file and password the Deployments set", () => {
+        for (const node of ["manager", "worker", "dashboard"]) {
+            const text = fs.readFileSync(path.join(projectDir, `confs/${node}/conf/${node}/deployment.yaml`), "utf8");
+            const keystores = [...text.matchAll(/^\s*(keyStoreFile|keyStoreLocation):\s*(.*)$/gm)].map((match) => match[2]);
+            assert.ok(keystores.length >= 2, node);
+            assert.ok(keystores.every((value) => value.replace(/["']/g, "") === "${KEYSTORE_FILE}"), `${node}: ${keystores.join(", ")}`);
+            const trustPasswords = [...text.matchAll(/^\s*trustStorePassword:\s*(.*)$/gm)].map((match) => match[1]);
+            assert.ok(trustPasswords.every((value) => value === "'${TRUSTSTORE_PASSWORD}'"), node);
+        }
+    });
+
+    it("NGINX verifies each node's certificate with the Secret's CA, for the node's Service name", () => {
+        for (const ingress of objectsOfKind(run, "Ingress")) {
+            const annotations = ingress.metadata.annotations;
+            const service = ingress.spec.rules[0].http.paths[0].backend.service.name;
+            assert.equal(annotations["nginx.ingress.kubernetes.io/proxy-ssl-verify"], "on");
+            assert.equal(annotations["nginx.ingress.kubernetes.io/proxy-ssl-secret"], "wso2-prod/wso2sp-keystores");
+            assert.equal(annotations["nginx.ingress.kubernetes.io/proxy-ssl-name"], `${service}.wso2-prod.svc`);
+        }
+    });
+
+    it("a stack without its own keystore gets a warning, and NGINX is not asked to verify the default one", async () => {
+        const warnings: string[] = [];
+        const original = pulumi.log.warn;
+        (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (message: string) => {
+            warnings.push(message);
+        };
+        let defaults: ProgramRun;
+        let own: ProgramRun;
+        try {
+            defaults = await runFixture("in-cluster");
+            assert.equal(warnings.filter((message) => /default keystore/.test(message)).length, 1);
+            warnings.length = 0;
+            own = await runFixture("external");
+            assert.deepEqual(warnings.filter((message) => /keystore/.test(message)), []);
+        } finally {
+            (pulumi.log as { warn: typeof pulumi.log.warn }).warn = original;
+        }
+        const worker = objectNamed(defaults, "Deployment", "wso2sp-worker");
+        assert.equal(envOf(worker).get("KEYSTORE_FILE").value, "/home/wso2carbon/wso2sp-4.4.0/resources/security/wso2carbon.jks");
+        assert.ok(!envOf(worker).has("OWN_TRUSTSTORE"));
+        for (const ingress of objectsOfKind(defaults, "Ingress")) {
+            assert.ok(!("nginx.ingress.kubernetes.io/proxy-ssl-verify" in ingress.metadata.annotations));
+        }
+        assert.ok(own);
+    });
+
+    it("an additional volume cannot take the pod volume name of the own keystores", async () => {
+        await assert.rejects(
+            runFixture("external", (config) => setPath(config, "additionalVolumes[0].name", "own-keystores")),
+            /wso2-sp:additionalVolumes\[0\]\.name is the pod volume of the own keystores/,
+        );
+    });
+
+    it("a keystore Secret without its password (or the reverse) is refused, naming the fix", async () => {
+        await assert.rejects(
+            runFixture("in-cluster", (config) => setPath(config, "tls.secretName", "wso2sp-keystores")),
+            /wso2-sp:keystorePassword is required when tls\.secretName is set .*Fix: pulumi config set --secret keystorePassword/,
+        );
+        await assert.rejects(
+            runFixture("in-cluster", undefined, { keystorePassword: "a-keystore-password" }),
+            /wso2-sp:tls\.secretName is required when keystorePassword is set/,
+        );
+    });
+
+    /**
+     * Runs the start.sh the external stack emits against a stand-in product home, with a stand-in
+     * keytool that records its arguments and the passwords it finds in its environment.
+     */
+    function startWithOwnTruststore(keytoolStatus: number) {
+        const worker = objectNamed(run, "Deployment", "wso2sp-worker");
+        const scriptsVolume = podSpec(worker).volumes.find((volume: any) => volume.name === "pod-scripts");
+        const script = objectNamed(run, "ConfigMap", scriptsVolume.configMap.name).data["start.sh"];
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-tls-"));
+        const write = (file: string, text: string) => {
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, text, { mode: 0o755 });
+        };
+        write(path.join(dir, "home/bin/worker.sh"), 'echo "server started"\n');
+        write(path.join(dir, "start.sh"), script);
+        write(path.join(dir, "bin/keytool"), `printf '%s\\n' "$@" > "${dir}/keytool-args"\necho "$KEYSTORE_PASSWORD $TRUSTSTORE_PASSWORD" > "${dir}/keytool-env"\nexit ${keytoolStatus}\n`);
+        const env = envOf(worker);
+        const result = spawnSync("sh", [path.join(dir, "start.sh")], {
+            encoding: "utf8",
+            env: {
+                ...process.env,
+                PATH: `${dir}/bin:${process.env.PATH}`,
+                WSO2_SERVER_HOME: path.join(dir, "home"),
+                WSO2_SERVER_PROFILE: "worker",
+                OWN_TRUSTSTORE: env.get("OWN_TRUSTSTORE").value,
+                KEYSTORE_PASSWORD: "stack-keystore-password",
+                TRUSTSTORE_PASSWORD: "wso2carbon",
+            },
+        });
+        const read = (file: string) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), "utf8").trim() : "");
+        const recorded = { args: read("keytool-args").split("\n"), env: read("keytool-env"), home: path.join(dir, "home") };
+        fs.rmSync(dir, { recursive: true, force: true });
+        return { result, ...recorded };
+    }
+
+    it("at start, the stack's trust store is added to the JVM-wide client-truststore.jks, passwords never on the command line", () => {
+        const { result, args, env, home } = startWithOwnTruststore(0);
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /server started/);
+        assert.deepEqual(args, [
+            "-importkeystore",
+            "-noprompt",
+            "-srckeystore",
+            "/home/wso2carbon/wso2sp-tls/truststore.jks",
+            "-srcstorepass:env",
+            "KEYSTORE_PASSWORD",
+            "-destkeystore",
+            `${home}/resources/security/client-truststore.jks`,
+            "-deststorepass:env",
+            "TRUSTSTORE_PASSWORD",
+        ]);
+        assert.equal(env, "stack-keystore-password wso2carbon");
+    });
+
+    it("a trust store that cannot be read stops the start, naming the setting to check", () => {
+        const { result } = startWithOwnTruststore(1);
+        assert.notEqual(result.status, 0);
+        assert.doesNotMatch(result.stdout, /server started/);
+        assert.match(result.stderr, /is keystorePassword the password of the stores in tls\.secretName\?/);
+    });
+});
