@@ -6,16 +6,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { projectDir, registeredBeforeError, runFixture, setPath } from "./harness";
+import { registeredBeforeError, runFixture, setPath } from "./harness";
+import { copyOfConfs } from "./confsCopy";
 
-/** A copy of the project's confs/ (named confs, as errors show paths from that name on). */
-function copyOfConfs(): string {
-    const parent = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-"));
-    const dir = path.join(parent, "confs");
-    fs.cpSync(path.join(projectDir, "confs"), dir, { recursive: true });
-    after(() => fs.rmSync(parent, { recursive: true, force: true }));
-    return dir;
-}
 
 async function refusedConfs(confs: string): Promise<string> {
     const message = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs)).then(

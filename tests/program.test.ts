@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, setPath } from "./harness";
+import { copyOfConfs } from "./confsCopy";
 
 const productHome = "/home/wso2carbon/wso2sp-4.4.0";
 const configVolume = "/home/wso2carbon/wso2-config-volume";
@@ -81,15 +81,6 @@ const nodes = [
     },
 ];
 
-/** A copy of confs/ in a temporary directory, removed after the suite. */
-function copyOfConfs(): string {
-    // Named confs/ like the project's own, as errors show paths from that name on.
-    const parent = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-"));
-    const dir = path.join(parent, "confs");
-    fs.cpSync(path.join(projectDir, "confs"), dir, { recursive: true });
-    after(() => fs.rmSync(parent, { recursive: true, force: true }));
-    return dir;
-}
 
 describe("the in-cluster fixture stack", () => {
     let run: ProgramRun;
