@@ -75,8 +75,8 @@ const credentialsDigest = pulumi
 if (settings.tls.secretName === "") {
     void pulumi.log.warn(
         "Every SP listener serves the product's default keystore (wso2carbon.jks), whose private key and password come with every SP " +
-            "download: anyone can impersonate these nodes. Bring your own (README, TLS): pulumi config set --path tls.secretName <secret> " +
-            "&& pulumi config set --secret keystorePassword <password>",
+            "download: anyone can impersonate these nodes. Bring your own (README, TLS): pulumi config set --path tls.secretName wso2sp-keystores " +
+            "&& pulumi config set --secret keystorePassword",
     );
 }
 
