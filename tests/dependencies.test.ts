@@ -545,8 +545,8 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
         config = readStackConfig("in-cluster", fixtureDir).config;
     });
 
-    it("is a complete example: it needs no secret settings and yields MySQL, ZooKeeper and Kafka", () => {
-        assert.deepEqual(readStackConfig("dev").secretKeys, [], "Pulumi.dev.yaml holds secure values that a fresh stack cannot decrypt");
+    it("needs no secret settings and yields MySQL, ZooKeeper and Kafka", () => {
+        assert.deepEqual(readStackConfig("in-cluster", fixtureDir).secretKeys, [], "the stack holds secure values");
         for (const name of inClusterNames) {
             workloadBehind(run, name);
         }
