@@ -602,7 +602,7 @@ function crossChecks(settings: ValidPart, given: Record<string, unknown>, declar
         if (changed("kafka", "bootstrapServers")) unused(["kafka", "bootstrapServers"], "kafka.inCluster is true");
         if (kafka.image !== undefined) {
             const why = kafkaImageProblem(kafka.image);
-            if (why) problems.push({ path: ["kafka", "image"], message: why, fix: setCommand(["kafka", "image"], "confluentinc/cp-kafka:7.9.1") });
+            if (why) problems.push({ path: ["kafka", "image"], message: why });
         }
     }
     if (kafka?.inCluster === false) {
@@ -624,7 +624,7 @@ function crossChecks(settings: ValidPart, given: Record<string, unknown>, declar
     }
     if (zookeeper?.inCluster === true && zookeeper.image !== undefined) {
         const why = zookeeperImageProblem(zookeeper.image);
-        if (why) problems.push({ path: ["zookeeper", "image"], message: why, fix: setCommand(["zookeeper", "image"], "zookeeper:3.8.4") });
+        if (why) problems.push({ path: ["zookeeper", "image"], message: why });
     }
     if (zookeeper?.inCluster === false) {
         if (changed("zookeeper", "image")) unused(["zookeeper", "image"], "zookeeper.inCluster is false");
@@ -814,15 +814,14 @@ function setCommand(settingPath: SettingPath, example: string): string {
 }
 
 /**
- * Example values for fixes where the declared default is no help (empty, or the value that failed).
+ * Example values for fixes where the declared default (Pulumi.yaml) is no help: there is none, or it
+ * is empty.
  * Keyed by the setting path without indexes.
  */
 const examples: Record<string, string> = {
-    namespace: "wso2",
     "nfs.server": "10.0.0.9",
     "nfs.siddhiFilesPath": "/exports/wso2sp/siddhi-files",
     "nfs.mysqlDataPath": "/exports/wso2sp/mysql",
-    workers: "2",
     "additionalVolumes.name": "sp-extra-libs",
     "additionalVolumes.path": "/exports/wso2sp/extra-libs",
     "additionalVolumes.server": "10.0.0.9",
@@ -830,16 +829,12 @@ const examples: Record<string, string> = {
     "additionalVolumes.nodes": "manager",
     "additionalVolumes.size": "1Gi",
     imageRegistry: "docker.example.com/wso2",
-    imageTag: "4.4.0",
     subscriptionUsername: "user@example.com",
-    "ingress.className": "nginx",
     "ingress.tlsSecretName": "wso2sp-tls",
     "ingress.hosts.manager1": "sp-manager-1.example.com",
     "ingress.hosts.manager2": "sp-manager-2.example.com",
     "ingress.hosts.dashboard": "sp-dashboard.example.com",
     "database.host": "mysql.example.com",
-    "database.port": "3306",
-    "database.username": "wso2carbon",
     "kafka.bootstrapServers": "kafka-1.example.com:9092,kafka-2.example.com:9092",
     "zookeeper.connect": "zk-1.example.com:2181,zk-2.example.com:2181,zk-3.example.com:2181",
     "networkPolicies.clients.cidrs": "10.30.0.0/16",
@@ -850,10 +845,6 @@ const examples: Record<string, string> = {
     "networkPolicies.appEgress.cidrs": "10.40.0.0/16",
     "networkPolicies.appEgress.ports": "443",
     placement: "preferred",
-    "cpu.manager": "500m",
-    "cpu.worker": "1",
-    "cpu.receiver": "500m",
-    "cpu.dashboard": "250m",
     "exposure.sourceRanges": "203.0.113.0/24",
     "tls.secretName": "wso2sp-keystores",
 };
