@@ -13,12 +13,12 @@ import { PodScripts } from "./components/podScripts";
 import { SiddhiApps } from "./components/siddhiApps";
 import { ClaimMount, SpNode } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
-import { confNodes, readConfTree } from "./config/confs";
+import { confNodes, minResourceCount, readConfTree } from "./config/confs";
 import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, SpNodeSpec, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
-import { deploymentDigest, minResourceCount, readSiddhiApps, siddhiAppsJobPods, syncScriptPath } from "./config/siddhiApps";
+import { deploymentDigest, readSiddhiApps, siddhiAppsJobPods, syncScriptPath } from "./config/siddhiApps";
 import { podSecurityAdmission } from "./kube/admission";
 import { disruptionBudget } from "./kube/disruption";
 import { deploymentFlows } from "./kube/networkPolicies";
@@ -29,6 +29,8 @@ import { componentSelector, keepOnDestroy, workloadSelector } from "./kube/workl
 const settings = loadSettings();
 const confTree = readConfTree(path.resolve(projectDir, settings.confsDir));
 const siddhiApps = readSiddhiApps(path.resolve(projectDir, settings.siddhiAppsDir));
+// Workers the leader manager waits for before it deploys apps (confs/manager).
+const minWorkers = minResourceCount(confTree.manager);
 
 const labels = names.commonLabels;
 // Deleting the namespace would delete the claims with it, so it is kept like them.
@@ -250,7 +252,7 @@ disruptionBudget("workers-budget", {
     name: names.nodeServiceNames.worker,
     labels,
     selector: workloadSelector(names.appNames.sp, names.nodeServiceNames.worker),
-    minAvailable: minResourceCount(confTree.manager),
+    minAvailable: minWorkers,
 });
 
 // Runs once managers and workers are ready, and again whenever the apps or those nodes change.
@@ -265,7 +267,7 @@ const appsJob = new SiddhiApps(
         imagePullSecretName: pullSecret?.metadata.name,
         credentialsSecretName: credentials.metadata.name,
         managerUrls: specs.filter((spec) => spec.kind === "manager").map((spec) => `https://${spec.name}:${spec.nodePort}`),
-        minWorkers: minResourceCount(confTree.manager),
+        minWorkers,
         deploymentDigest: deploymentDigest(settings.workers, confTree),
     },
     { dependsOn: spNodes.filter((_, index) => specs[index].kind !== "dashboard") },

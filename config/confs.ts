@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, parse as parseYaml, parseDocument } from "yaml";
 import { configVolumeRoot } from "./image";
 
 /** The node kinds with a configuration tree: `confs/<kind>/` mirrors that kind's product home. */
@@ -199,4 +199,16 @@ function dnsName(text: string, max: number): string {
     }
     const digest = createHash("sha256").update(text).digest("hex").slice(0, 8);
     return `${name.slice(0, max - 9).replace(/-$/, "")}-${digest}`;
+}
+
+/**
+ * `minResourceCount` of the managers' deployment.yaml in confs/ (SP's default, 1, when unset):
+ * the number of workers the leader waits for before it deploys apps: the smoke check expects them,
+ * and the workers' disruption budget keeps them.
+ */
+export function minResourceCount(managerConfs: ConfDirectory[]): number {
+    const file = managerConfs.find((directory) => directory.relativeDir === "conf/manager")?.data["deployment.yaml"];
+    const config = (file === undefined ? undefined : parseYaml(file)) as Record<string, { minResourceCount?: unknown } | undefined> | undefined;
+    const count = config?.["deployment.config"]?.minResourceCount;
+    return typeof count === "number" && Number.isInteger(count) && count > 0 ? count : 1;
 }

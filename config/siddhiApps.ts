@@ -2,8 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
-import { configMapSizeLimit, confNodes, type ConfDirectory, type ConfTree } from "./confs";
+import { configMapSizeLimit, confNodes, type ConfTree } from "./confs";
 import type { Pods } from "../kube/networkPolicies";
 
 /** One app of the Siddhi apps folder, read and checked. */
@@ -248,17 +247,6 @@ function maskCommentsAndStrings(text: string): { masked: string; strings: String
 function configMapName(name: string, digest: string): string {
     const slug = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "").slice(0, 200);
     return `wso2sp-siddhi-app-${slug || "app"}-${digest.slice(0, 10)}`.replace(/--+/g, "-");
-}
-
-/**
- * `minResourceCount` of the managers' deployment.yaml in confs/ (SP's default, 1, when unset):
- * the number of workers the leader waits for before it deploys apps, which the smoke check expects.
- */
-export function minResourceCount(managerConfs: ConfDirectory[]): number {
-    const file = managerConfs.find((directory) => directory.relativeDir === "conf/manager")?.data["deployment.yaml"];
-    const config = (file === undefined ? undefined : parseYaml(file)) as Record<string, { minResourceCount?: unknown } | undefined> | undefined;
-    const count = config?.["deployment.config"]?.minResourceCount;
-    return typeof count === "number" && Number.isInteger(count) && count > 0 ? count : 1;
 }
 
 /**
