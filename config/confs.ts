@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { LineCounter, parse as parseYaml, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { configVolumeRoot } from "./image";
 
 /** The node kinds with a configuration tree: `confs/<kind>/` mirrors that kind's product home. */
@@ -135,18 +135,38 @@ function filesByDirectory(root: string, shownRoot: string, problems: string[]): 
     return result.sort(([a], [b]) => a.localeCompare(b));
 }
 
-/** Why a YAML file of confs/ would stop SP at start (it reads them with SnakeYAML, YAML 1.1); undefined when it parses. */
-function yamlProblem(text: string): string | undefined {
+/** A YAML file of confs/ as SP reads it: its value, or why it would stop SP at start. */
+interface ConfYaml {
+    value?: unknown;
+    problem?: string;
+}
+
+const confYamlByText = new Map<string, ConfYaml>();
+
+/**
+ * Parses as SP does (SnakeYAML, YAML 1.1). Once per text: the tests, renders and benchmark load the
+ * program many times in one process. Callers must not change the value.
+ */
+function parseConfYaml(text: string): ConfYaml {
+    let parsed = confYamlByText.get(text);
+    if (parsed === undefined) {
+        parsed = parseAsSnakeYaml(text);
+        confYamlByText.set(text, parsed);
+    }
+    return parsed;
+}
+
+function parseAsSnakeYaml(text: string): ConfYaml {
     const lineCounter = new LineCounter();
     const document = parseDocument(text, { version: "1.1", prettyErrors: false, lineCounter });
     const [error] = document.errors;
     if (error !== undefined) {
-        return `line ${lineCounter.linePos(error.pos[0]).line}: ${error.message.split("\n")[0]}`;
+        return { problem: `line ${lineCounter.linePos(error.pos[0]).line}: ${error.message.split("\n")[0]}` };
     }
     if (document.contents === null) {
-        return "is empty; SP cannot read an empty configuration file";
+        return { problem: "is empty; SP cannot read an empty configuration file" };
     }
-    return undefined;
+    return { value: document.toJS() };
 }
 
 function toConfDirectory(node: ConfNode, nodeDir: string, relativeDir: string, files: string[], problems: string[]): ConfDirectory {
@@ -161,7 +181,7 @@ function toConfDirectory(node: ConfNode, nodeDir: string, relativeDir: string, f
         }
         const bytes = fs.readFileSync(path.join(nodeDir, relativeDir, file));
         if (/\.ya?ml$/i.test(file)) {
-            const problem = yamlProblem(bytes.toString("utf8"));
+            const { problem } = parseConfYaml(bytes.toString("utf8"));
             if (problem !== undefined) {
                 problems.push(`${path.join(shownDir, file)}: ${problem}`);
             }
@@ -208,7 +228,7 @@ function dnsName(text: string, max: number): string {
  */
 export function minResourceCount(managerConfs: ConfDirectory[]): number {
     const file = managerConfs.find((directory) => directory.relativeDir === "conf/manager")?.data["deployment.yaml"];
-    const config = (file === undefined ? undefined : parseYaml(file)) as Record<string, { minResourceCount?: unknown } | undefined> | undefined;
+    const config = (file === undefined ? undefined : parseConfYaml(file).value) as Record<string, { minResourceCount?: unknown } | undefined> | undefined;
     const count = config?.["deployment.config"]?.minResourceCount;
     return typeof count === "number" && Number.isInteger(count) && count > 0 ? count : 1;
 }

@@ -732,12 +732,20 @@ interface Declaration {
     default?: unknown;
 }
 
-/** The `config:` block of Pulumi.yaml: each key's declared type and default. */
+const declarationsByText = new Map<string, Record<string, Declaration>>();
+
+/**
+ * The `config:` block of Pulumi.yaml: each key's declared type and default. Parsed once per text:
+ * the tests, renders and benchmark load the program many times in one process.
+ */
 function readDeclarations(): Record<string, Declaration> {
-    const project = parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
-        config?: Record<string, Declaration>;
-    };
-    return project.config ?? {};
+    const text = fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8");
+    let declarations = declarationsByText.get(text);
+    if (declarations === undefined) {
+        declarations = (parseYaml(text) as { config?: Record<string, Declaration> }).config ?? {};
+        declarationsByText.set(text, declarations);
+    }
+    return declarations;
 }
 
 /** Pulumi hands the program strings for string settings and JSON for everything else. */

@@ -1133,9 +1133,7 @@ describe("dependencies: the ensemble identity Kafka follows (ZooKeeperEnsemble a
         ports: { client: 2181, follower: 2888, election: 3888 },
         image: "zookeeper:3.8.4",
     };
-    /** The harness reloads only the project's own modules, not this program. */
     async function runEnsemble(args: typeof base): Promise<ProgramRun> {
-        delete require.cache[require.resolve(program)];
         return runProgram({ args }, { programFile: program });
     }
     const servers = (run: ProgramRun) => {

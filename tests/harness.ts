@@ -67,8 +67,21 @@ export function readStackConfig(stack: string, dir: string = projectDir): StackF
     if (!fs.existsSync(file)) {
         throw new StackFileError(`No stack file ${shown}: stacks are ${listStacks(dir).join(", ")}`);
     }
+    const text = fs.readFileSync(file, "utf8");
+    const key = `${file}\0${text}`;
+    if (!stackFiles.has(key)) {
+        stackFiles.set(key, parseStackFile(text, shown));
+    }
+    // Each caller changes its own copy.
+    return structuredClone(stackFiles.get(key)!);
+}
+
+/** Stack files parsed once per text: tests read the same few stacks hundreds of times. */
+const stackFiles = new Map<string, StackFile>();
+
+function parseStackFile(text: string, shown: string): StackFile {
     const lineCounter = new LineCounter();
-    const parsed = parseDocument(fs.readFileSync(file, "utf8"), { lineCounter, prettyErrors: false });
+    const parsed = parseDocument(text, { lineCounter, prettyErrors: false });
     if (parsed.errors.length > 0) {
         const [error] = parsed.errors;
         throw new StackFileError(`${shown}:${lineCounter.linePos(error.pos[0]).line}: ${error.message.split("\n")[0]}`);
@@ -190,7 +203,8 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
     );
     pulumi.runtime.setAllConfig(serialized, (options.secretKeys ?? []).map((key) => `${projectName}:${key}`));
 
-    forgetProgramModules();
+    const entry = options.programFile ?? path.join(projectDir, "index");
+    forgetProgram(entry);
     const outputs = await pulumi.runtime
         .runInPulumiStack(async () => {
             // Runs in process before each registration, so it sees options the mock monitor does not get.
@@ -199,7 +213,7 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
                 return undefined;
             });
             // No extension: index.ts under ts-node, index.js in TypeScript's own output (CI runs both).
-            return { ...require(options.programFile ?? path.join(projectDir, "index")) };
+            return { ...require(entry) };
         })
         .catch(async (error: unknown) => {
             surfacedErrors.add(error as object);
@@ -274,13 +288,13 @@ function transpileOnce(): void {
 }
 transpileOnce();
 
-/** index.ts reads settings when it loads, so each run must load the program afresh. */
-function forgetProgramModules(): void {
-    for (const file of Object.keys(require.cache)) {
-        if (file.startsWith(projectDir) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(__dirname)) {
-            delete require.cache[file];
-        }
-    }
+/**
+ * A program reads its settings when it loads, so each run evaluates its entry file afresh. Only the
+ * entry file: the modules it imports (config/, kube/, components/) have no load-time effects, so
+ * they are loaded, compiled and their schemas built once per process.
+ */
+function forgetProgram(entry: string): void {
+    delete require.cache[require.resolve(entry)];
 }
 
 async function resolve(value: any): Promise<any> {
