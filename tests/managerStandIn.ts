@@ -33,6 +33,8 @@ export interface StandInOptions {
     inactive?: (name: string) => boolean;
     /** Whether the leader holds an app back in waiting mode. */
     waiting?: (name: string) => boolean;
+    /** How long after a PUT or DELETE the file deployer acts (ms); 20 unless given. */
+    deployerDelay?: number;
 }
 
 /** A request as the stand-in received it. */
@@ -50,9 +52,13 @@ export class ManagerStandIn {
 
     constructor(public options: StandInOptions) {}
 
+    private get deployerDelay(): number {
+        return this.options.deployerDelay ?? 20;
+    }
+
     /** Starts two managers (manager-1 and manager-2) on free ports of 127.0.0.1. */
     async start(): Promise<void> {
-        const { key, cert } = selfSignedCertificate();
+        const { key, cert } = (certificate ??= selfSignedCertificate());
         for (const index of [0, 1]) {
             const server = https.createServer({ key, cert }, (request, response) => {
                 let body = "";
@@ -106,7 +112,7 @@ export class ManagerStandIn {
             const name = /@App:name\('([^']*)'\)/i.exec(body)?.[1] ?? "";
             const existed = this.apps.has(name);
             // The file deployer acts on its next cycle, not during the request.
-            setTimeout(() => this.deploy(name, body), 150);
+            setTimeout(() => this.deploy(name, body), this.deployerDelay);
             return existed
                 ? [200, { type: "success", message: "Siddhi App updated succesfully and will be deployed in next deployment cycle" }]
                 : [201, { type: "success", message: "Siddhi App saved succesfully and will be deployed in next deployment cycle" }];
@@ -118,7 +124,7 @@ export class ManagerStandIn {
                 return [404, { type: "not found", message: `There is no Siddhi App exist with provided name : ${appPath[1]}` }];
             }
             if (method === "DELETE") {
-                setTimeout(() => this.apps.delete(appPath[1]), 150);
+                setTimeout(() => this.apps.delete(appPath[1]), this.deployerDelay);
                 return [200];
             }
             return appPath[2] ? [200, { status: app.active ? "active" : "inactive" }] : [200, { content: app.content }];
@@ -132,11 +138,14 @@ export class ManagerStandIn {
     }
 }
 
+/** One per process: making an RSA key took longer than most tests. */
+let certificate: { key: string; cert: string } | undefined;
+
 /** A throw-away key and certificate for 127.0.0.1 (openssl, as on the CI runners). */
 function selfSignedCertificate(): { key: string; cert: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "manager-stand-in-"));
     try {
-        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
+        execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost", "-days", "1",
             "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
         return { key: fs.readFileSync(path.join(dir, "key.pem"), "utf8"), cert: fs.readFileSync(path.join(dir, "cert.pem"), "utf8") };
     } finally {

@@ -372,15 +372,16 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
     });
 
     it("fails when the leader holds an app back in waiting mode", async () => {
-        await standIn({ waiting: () => true });
-        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "3" });
+        // Deployed at once, so the first check finds it waiting and a zero timeout gives up there.
+        await standIn({ waiting: () => true, deployerDelay: 0 });
+        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "0" });
         assert.equal(result.code, 1);
         assert.match(result.message, /Alpha\.siddhi: the leader manager held it back in waiting mode \(insufficient resources/);
     });
 
     it("fails, deploying nothing, while fewer than minResourceCount workers are registered", async () => {
         await standIn({ workers: 1 });
-        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "1" });
+        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "0" });
         assert.equal(result.code, 1);
         assert.match(result.message, /only 1 worker\(s\) registered with the leader manager .* it deploys apps once 2 \(minResourceCount\) have joined/);
         assert.equal(puts(), 0);
@@ -388,15 +389,15 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
 
     it("fails when no manager is the leader", async () => {
         await standIn({ leader: 5 });
-        const result = await runScript(appsFolder({}), "run-1", { TIMEOUT_SECONDS: "1" });
+        const result = await runScript(appsFolder({}), "run-1", { TIMEOUT_SECONDS: "0" });
         assert.equal(result.code, 1);
-        assert.match(result.message, /no single leader manager after 1s \(\/managers\/isActive: https:\/\/127\.0\.0\.1:\d+: HTTP 404; https/);
+        assert.match(result.message, /no single leader manager after 0s \(\/managers\/isActive: https:\/\/127\.0\.0\.1:\d+: HTTP 404; https/);
     });
 
     it("authenticates with the admin password, quotes and backslashes included", async () => {
         await standIn();
         assert.equal((await runScript(appsFolder({}), "run-1")).code, 0);
-        const wrong = await runScript(appsFolder({}), "run-2", { ADMIN_PASSWORD: "wrong", TIMEOUT_SECONDS: "1" });
+        const wrong = await runScript(appsFolder({}), "run-2", { ADMIN_PASSWORD: "wrong", TIMEOUT_SECONDS: "0" });
         assert.equal(wrong.code, 1);
         assert.match(wrong.message, /HTTP 401/);
     });
