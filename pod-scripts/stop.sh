@@ -16,7 +16,8 @@ if [ ! -f "$pid_file" ]; then
 fi
 pid=$(cat "$pid_file")
 sh "$home/bin/$profile.sh" stop
+# The images are Ubuntu, whose sleep takes fractions: the hook ends soon after the JVM.
 while kill -0 "$pid" 2>/dev/null; do
-    sleep 1
+    sleep 0.2
 done
 echo "stop: the server (pid $pid) has stopped"
