@@ -29,12 +29,19 @@ export function renderedDir(stack: string): string {
 /** A DNS-1123 subdomain: what the API server accepts as a name (and what is safe as part of a file name). */
 const objectName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-/** Runs the stack's program under the mock runtime and renders every Kubernetes object: file name → YAML. */
-export async function renderStack(stack: string, change?: (config: StackConfig) => void, dir: string = projectDir): Promise<Map<string, string>> {
+/**
+ * Runs the stack's program under the mock runtime and renders every Kubernetes object (file name →
+ * YAML), with the warnings `pulumi preview` would show.
+ */
+export async function renderStack(
+    stack: string,
+    change?: (config: StackConfig) => void,
+    dir: string = projectDir,
+): Promise<{ files: Map<string, string>; warnings: string[] }> {
     const { config, secretKeys } = readStackConfig(stack, dir);
     change?.(config);
     const run = await runProgram(config, { stack, secretKeys });
-    return renderObjects(run.objects);
+    return { files: renderObjects(run.objects), warnings: run.warnings };
 }
 
 /** File name → YAML text, sorted by file name. Throws when two objects would share a file. */
@@ -227,7 +234,9 @@ export async function main(args: string[], dir: string = projectDir): Promise<nu
         if (note !== undefined) {
             console.error(note);
         }
-        files = await renderStack(options.stack, undefined, dir);
+        const rendered = await renderStack(options.stack, undefined, dir);
+        rendered.warnings.forEach((warning) => console.error(`warning: ${warning}`));
+        files = rendered.files;
     } catch (error) {
         // Like `pulumi preview`: bad settings, bad confs/ or a bad stack file are shown by their message alone.
         const known = pulumi.RunError.isInstance(error) || error instanceof StackFileError;

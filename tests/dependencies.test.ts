@@ -20,7 +20,7 @@ import {
     readStackConfig,
     Registered,
     registeredBeforeError,
-    runFixture,
+    runFixture, sharedFixture,
     runProgram,
     setPath,
     StackConfig,
@@ -540,7 +540,7 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
     let passwordOutputsAreSecret: boolean;
 
     before(async () => {
-        run = await runFixture("in-cluster");
+        run = await sharedFixture("in-cluster");
         passwordOutputsAreSecret = await passwordOutputsSecret();
         config = readStackConfig("in-cluster", fixtureDir).config;
     });
@@ -1033,7 +1033,7 @@ describe("dependencies: what pulumi up does to them when a setting changes (fixt
     let initial: ProgramRun;
 
     before(async () => {
-        initial = await runFixture("in-cluster");
+        initial = await sharedFixture("in-cluster");
     });
 
     /** The plan of each object of `kind` named in `names`, between `initial` and `after`. */

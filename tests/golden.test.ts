@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { fileName, readRendered, redactSecretValues, renderedDir, renderObjects, renderStack, writeRendered } from "../scripts/render";
-import { listStacks, projectDir, redacted, runFixture } from "./harness";
+import { listStacks, projectDir, redacted, sharedFixture } from "./harness";
 
 const update = !["", "0", "false"].includes(process.env.UPDATE_GOLDEN ?? "");
 
@@ -49,7 +49,7 @@ describe("golden manifests (rendered/<stack>/)", () => {
 
     for (const stack of stacks) {
         it(`${stack}: the program renders exactly the committed rendered/${stack}/${update ? " (UPDATE_GOLDEN: rewriting it)" : ""}`, async () => {
-            const rendered = await renderStack(stack);
+            const rendered = (await renderStack(stack)).files;
             if (update) {
                 writeRendered(stack, rendered);
             }
@@ -69,7 +69,7 @@ describe("golden manifests (rendered/<stack>/)", () => {
 
 describe("rendered manifests (scripts/render.ts)", () => {
     it("read back, each file is the object the program registers (secret values redacted)", async () => {
-        const run = await runFixture("in-cluster");
+        const run = await sharedFixture("in-cluster");
         const files = renderObjects(run.objects);
         assert.equal(files.size, run.objects.length);
         for (const object of run.objects) {
@@ -81,7 +81,7 @@ describe("rendered manifests (scripts/render.ts)", () => {
     });
 
     it("carry no Secret value, only the keys", async () => {
-        const run = await runFixture("external");
+        const run = await sharedFixture("external");
         const secrets = run.objects.filter((object) => object.kind === "Secret");
         assert.ok(secrets.length >= 2, "the external fixture has the credentials and the pull Secret");
         const files = renderObjects(run.objects);

@@ -26,6 +26,8 @@ export interface ProgramRun {
     outputs: Record<string, any>;
     /** Kubernetes objects (apiVersion/kind/metadata/…) in registration order. */
     objects: Record<string, any>[];
+    /** What the program and the SDK logged with pulumi.log.warn, in order; `pulumi up` shows these. */
+    warnings: string[];
 }
 
 /** Stack settings as `pulumi config` holds them: setting name (without project prefix) → value. */
@@ -205,27 +207,35 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
 
     const entry = options.programFile ?? path.join(projectDir, "index");
     forgetProgram(entry);
-    const outputs = await pulumi.runtime
-        .runInPulumiStack(async () => {
-            // Runs in process before each registration, so it sees options the mock monitor does not get.
-            pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
-                optionsByResource.set(`${type}::${name}`, opts);
-                return undefined;
+    const warnings: string[] = [];
+    const log = pulumi.log as { warn: typeof pulumi.log.warn };
+    const printWarning = log.warn;
+    log.warn = async (message) => void warnings.push(message);
+    try {
+        const outputs = await pulumi.runtime
+            .runInPulumiStack(async () => {
+                // Runs in process before each registration, so it sees options the mock monitor does not get.
+                pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
+                    optionsByResource.set(`${type}::${name}`, opts);
+                    return undefined;
+                });
+                // No extension: index.ts under ts-node, index.js in TypeScript's own output (CI runs both).
+                return { ...require(entry) };
+            })
+            .catch(async (error: unknown) => {
+                surfacedErrors.add(error as object);
+                // Let the failed run's last RPCs land on its own mock monitor, not on the next run's.
+                await pulumi.runtime.disconnect();
+                throw error;
             });
-            // No extension: index.ts under ts-node, index.js in TypeScript's own output (CI runs both).
-            return { ...require(entry) };
-        })
-        .catch(async (error: unknown) => {
-            surfacedErrors.add(error as object);
-            // Let the failed run's last RPCs land on its own mock monitor, not on the next run's.
-            await pulumi.runtime.disconnect();
-            throw error;
-        });
-    const resolved = unwrapSecrets(await resolve(outputs ?? {}));
-    // Registrations whose inputs wait on other resources are still in flight: let them land.
-    await pulumi.runtime.disconnect();
-    const objects = resources.filter((resource) => resource.type.startsWith("kubernetes:")).map(toKubernetesObject);
-    return { resources, outputs: resolved, objects };
+        const resolved = unwrapSecrets(await resolve(outputs ?? {}));
+        // Registrations whose inputs wait on other resources are still in flight: let them land.
+        await pulumi.runtime.disconnect();
+        const objects = resources.filter((resource) => resource.type.startsWith("kubernetes:")).map(toKubernetesObject);
+        return { resources, outputs: resolved, objects, warnings };
+    } finally {
+        log.warn = printWarning;
+    }
 }
 
 let lastRunResources: Registered[] = [];
@@ -255,6 +265,34 @@ export async function runStack(stack: string, change?: (config: StackConfig) => 
 /** Runs a test fixture stack (`tests/stacks/Pulumi.<name>.yaml`), optionally changed first. */
 export async function runFixture(name: string, change?: (config: StackConfig) => void, secrets: Record<string, string> = {}): Promise<ProgramRun> {
     return runStackFile(name, fixtureDir, change, secrets);
+}
+
+const sharedRuns = new Map<string, Promise<ProgramRun>>();
+
+/**
+ * The fixture stack exactly as committed, run once per process for the tests that only read it.
+ * Its objects are frozen, so no test can change what another sees. A test that compares runs
+ * (same settings, same objects) makes its second run with runFixture.
+ */
+export function sharedFixture(name: string): Promise<ProgramRun> {
+    let run = sharedRuns.get(name);
+    if (run === undefined) {
+        run = runFixture(name).then((result) => {
+            result.resources.forEach((resource) => deepFreeze(resource.inputs));
+            result.objects.forEach(deepFreeze);
+            deepFreeze(result.outputs);
+            return result;
+        });
+        sharedRuns.set(name, run);
+    }
+    return run;
+}
+
+function deepFreeze(value: unknown): void {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        Object.values(value).forEach(deepFreeze);
+    }
 }
 
 async function runStackFile(stack: string, dir: string, change?: (config: StackConfig) => void, secrets: Record<string, string> = {}): Promise<ProgramRun> {

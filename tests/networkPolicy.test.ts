@@ -3,7 +3,7 @@ import { listenersOf } from "../config/listeners";
 import { kafkaPort, managerPorts, mysqlPort, zookeeperPorts } from "../config/names";
 import type { SpNodeSpec } from "../config/nodes";
 import { deploymentFlows, networkPolicies } from "../kube/networkPolicies";
-import { objectsOfKind, type ProgramRun, registeredBeforeError, runFixture, setPath, type StackConfig } from "./harness";
+import { objectsOfKind, type ProgramRun, registeredBeforeError, runFixture, sharedFixture, setPath, type StackConfig } from "./harness";
 import { type Endpoint, type NetworkPolicy, NetworkPolicyEvaluator, type Pod } from "./networkPolicyEvaluator";
 
 const workloadKinds = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
@@ -139,7 +139,7 @@ describe("network isolation: every dependency in the cluster", () => {
     let run: ProgramRun;
     let w: ReturnType<typeof world>;
     before(async () => {
-        run = await runFixture("in-cluster");
+        run = await sharedFixture("in-cluster");
         w = world(run);
     });
     const reach = (from: Endpoint | string, to: Endpoint | string, port: number | string, protocol?: "TCP" | "UDP") =>
@@ -355,7 +355,7 @@ describe("network isolation: settings", () => {
 describe("network isolation: MySQL, Kafka and ZooKeeper outside the cluster", () => {
     let w: ReturnType<typeof world>;
     before(async () => {
-        w = world(await runFixture("external"));
+        w = world(await sharedFixture("external"));
     });
     // Addresses within the fixture's networkPolicies.externalCidrs.
     const database = { ip: "10.20.1.5" };

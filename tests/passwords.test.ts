@@ -14,7 +14,7 @@ import * as path from "path";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
 import { passwordProblem, passwordPunctuation } from "../config/passwords";
-import { projectDir, runFixture } from "./harness";
+import { projectDir, sharedFixture } from "./harness";
 
 const workerConf = fs.readFileSync(path.join(projectDir, "confs/worker/conf/worker/deployment.yaml"), "utf8");
 const managerConf = fs.readFileSync(path.join(projectDir, "confs/manager/conf/manager/deployment.yaml"), "utf8");
@@ -151,7 +151,7 @@ describe("passwords through SP's configuration pipeline (carbon-config emulation
     });
 
     it("generated passwords (32 letters and digits, as the program asks random.RandomPassword) satisfy the rule unless spelled 0x… in hexadecimal", async () => {
-        const run = await runFixture("in-cluster");
+        const run = await sharedFixture("in-cluster");
         const generators = run.resources.filter((resource) => resource.type === "random:index/randomPassword:RandomPassword");
         assert.ok(generators.length >= 3, "the in-cluster stack generates the admin, database and root passwords");
         for (const { inputs } of generators) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { policies, stackPolicies } from "../policy/rules";
-import { runFixture } from "./harness";
+import { sharedFixture } from "./harness";
 import { stackViolations, violations } from "./policyCheck";
 
 
@@ -474,7 +474,7 @@ describe("network-policy-coverage", () => {
 describe("the program's own objects", () => {
     for (const stack of ["in-cluster", "external"]) {
         it(`${stack}: every object the program registers passes every policy of the pack`, async () => {
-            const run = await runFixture(stack);
+            const run = await sharedFixture(stack);
             const found: string[] = [];
             for (const resource of run.resources.filter((registered) => registered.type.startsWith("kubernetes:"))) {
                 for (const policy of policies) {

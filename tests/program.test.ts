@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, setPath } from "./harness";
+import { objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
 import { copyOfConfs } from "./confsCopy";
 
 const productHome = "/home/wso2carbon/wso2sp-4.4.0";
@@ -85,7 +85,7 @@ const nodes = [
 describe("the in-cluster fixture stack", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runFixture("in-cluster");
+        run = await sharedFixture("in-cluster");
     });
 
     for (const node of nodes) {
@@ -239,7 +239,7 @@ describe("the in-cluster fixture stack", () => {
 
 describe("editing stack settings", () => {
     it("pointing the stack at another NFS server takes one `config set --path nfs.server` and moves every volume", async () => {
-        const before = await runFixture("in-cluster");
+        const before = await sharedFixture("in-cluster");
         const run = await runFixture("in-cluster", (config) => setPath(config, "nfs.server", "10.0.0.9"));
         const volumes = objectsOfKind(run, "PersistentVolume");
         assert.ok(volumes.length >= 3);

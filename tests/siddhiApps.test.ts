@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { siddhiAppsComponent } from "../config/siddhiApps";
 import { ManagerStandIn, type StandInOptions } from "./managerStandIn";
-import { objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, setPath } from "./harness";
+import { objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
 import { type NetworkPolicy, NetworkPolicyEvaluator, type Pod } from "./networkPolicyEvaluator";
 
 const script = path.join(projectDir, "pod-scripts", "jobs", "sync-siddhi-apps.sh");
@@ -46,7 +46,7 @@ const mountedApps = (run: ProgramRun) =>
 describe("Siddhi apps: the program", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runFixture("in-cluster");
+        run = await sharedFixture("in-cluster");
     });
 
     it("holds each app of siddhi-apps/ in a ConfigMap of its own, file name as key, as the Job mounts it", () => {

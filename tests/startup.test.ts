@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { objectNamed, objectsOfKind, ProgramRun, runFixture, setPath } from "./harness";
+import { objectNamed, objectsOfKind, ProgramRun, runFixture, sharedFixture, setPath } from "./harness";
 
 const spNodes = ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-worker", "wso2sp-receiver", "wso2sp-dashboard"];
 const configVolume = "/home/wso2carbon/wso2-config-volume";
@@ -45,7 +45,7 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
     let run: ProgramRun;
     let scripts: Record<string, string>;
     before(async () => {
-        run = await runFixture("in-cluster");
+        run = await sharedFixture("in-cluster");
         scripts = podScripts(run, objectNamed(run, "Deployment", "wso2sp-worker"));
     });
 
