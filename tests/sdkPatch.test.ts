@@ -1,11 +1,16 @@
 /**
- * patches/@pulumi+pulumi+*.patch (applied by `npm ci` through the postinstall script): the SDK
- * captures a stack trace for every promise it creates only when PULUMI_DEBUG_PROMISE_LEAKS is set,
- * the one case where anything reads it. Each case runs in a fresh Node process, as the SDK reads
- * the variable when it loads. Should the patch stop applying (an SDK upgrade), the first test fails.
+ * patches/@pulumi+pulumi+*.patch (applied by `npm ci` through the postinstall script):
+ * - the SDK captures a stack trace for every promise it creates only when PULUMI_DEBUG_PROMISE_LEAKS
+ *   is set, the one case where anything reads it;
+ * - it loads @npmcli/arborist only when it serializes a closure's code paths, not at every start.
+ * Each case runs in a fresh Node process, as the SDK reads the variable when it loads. Should the
+ * patch stop applying (an SDK upgrade), the first test of each part fails.
  */
 import assert from "node:assert/strict";
 import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { projectDir } from "./harness";
 
 /** A program that leaks one SDK promise (it never settles) and prints what the SDK attached to it. */
@@ -17,7 +22,7 @@ console.log(JSON.stringify({ stackTrace: leaked._debugStackTrace ?? null, contex
 `;
 
 interface Outcome {
-    attached: { stackTrace: string | null; context: string | null };
+    attached: any;
     stderr: string;
     status: number | null;
 }
@@ -28,8 +33,13 @@ function runLeakingProgram(debugLeaks: boolean): Promise<Outcome> {
     if (debugLeaks) {
         env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
     }
+    return runNode(leakingProgram, projectDir, env);
+}
+
+/** Runs a Node program; resolves with the JSON it printed, its standard error and exit status. */
+function runNode(program: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-e", leakingProgram], { cwd: projectDir, env });
+        const child = spawn(process.execPath, ["-e", program], { cwd, env });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -64,5 +74,27 @@ describe("The Pulumi SDK captures promise stack traces only to debug promise lea
         assert.match(debugging.attached.stackTrace ?? "", /^Error\n\s+at .*debuggablePromise/);
         assert.equal(debugging.status, 1);
         assert.match(debugging.stderr, /Promise leak detected:\nCONTEXT\(\d+\): leaked-by-test\nSTACK_TRACE:\nError\n\s+at .*debuggablePromise/);
+    });
+});
+
+/**
+ * Loads the SDK, tells whether that loaded arborist, then computes the code paths of a project with
+ * one dependency (what closure serialization uploads), run in that project's directory.
+ */
+const codePathsProgram = `
+const pulumi = require(${JSON.stringify(path.join(projectDir, "node_modules", "@pulumi", "pulumi"))});
+const loadedAtStart = Object.keys(require.cache).some((file) => file.includes("@npmcli/arborist"));
+pulumi.runtime.computeCodePaths().then((paths) => console.log(JSON.stringify({ loadedAtStart, paths: [...paths.keys()] })));
+`;
+
+describe("The Pulumi SDK loads @npmcli/arborist only to serialize closures", () => {
+    it("loading the SDK does not load arborist, and code paths are still computed with it", async () => {
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "code-paths-"));
+        fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "closure", version: "1.0.0", dependencies: { left: "1.0.0" } }));
+        fs.mkdirSync(path.join(project, "node_modules", "left"), { recursive: true });
+        fs.writeFileSync(path.join(project, "node_modules", "left", "package.json"), JSON.stringify({ name: "left", version: "1.0.0" }));
+        const outcome = await runNode(codePathsProgram, project);
+        assert.equal(outcome.attached.loadedAtStart, false, "the patch in patches/ no longer applies to the installed @pulumi/pulumi");
+        assert.deepEqual(outcome.attached.paths, ["node_modules/left"], outcome.stderr);
     });
 });
