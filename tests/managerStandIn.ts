@@ -1,12 +1,15 @@
 /**
  * A stand-in of the SP 4.4.0 managers' REST API, as far as pod-scripts/jobs/sync-siddhi-apps.sh uses
- * it, served over HTTPS on 127.0.0.1 with a certificate made for the test. It behaves as the
+ * it, served on 127.0.0.1: over HTTPS with a self-signed certificate as SP does, or over plain HTTP,
+ * which halves the cost of each of the script's curl calls where the test is not about the
+ * connection. It behaves as the
  * carbon-analytics v2.1.22 sources describe: PUT /siddhi-apps saves an app that compiles (400 with
  * the compiler's message when not) and the file deployer picks it up a moment later; the leader
  * alone answers /managers/isActive with 200.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as https from "https";
 import type { AddressInfo } from "net";
 import * as os from "os";
@@ -33,6 +36,8 @@ export interface StandInOptions {
     inactive?: (name: string) => boolean;
     /** Whether the leader holds an app back in waiting mode. */
     waiting?: (name: string) => boolean;
+    /** Serve HTTPS with a self-signed certificate, as SP does, instead of HTTP. */
+    tls?: boolean;
     /** How long after a PUT or DELETE the file deployer acts (ms); 20 unless given. */
     deployerDelay?: number;
 }
@@ -48,7 +53,7 @@ export class ManagerStandIn {
     public readonly apps = new Map<string, StandInApp>();
     public readonly received: Received[] = [];
     public urls: string[] = [];
-    private readonly servers: https.Server[] = [];
+    private readonly servers: http.Server[] = [];
 
     constructor(public options: StandInOptions) {}
 
@@ -58,9 +63,8 @@ export class ManagerStandIn {
 
     /** Starts two managers (manager-1 and manager-2) on free ports of 127.0.0.1. */
     async start(): Promise<void> {
-        const { key, cert } = (certificate ??= selfSignedCertificate());
         for (const index of [0, 1]) {
-            const server = https.createServer({ key, cert }, (request, response) => {
+            const serve: http.RequestListener = (request, response) => {
                 let body = "";
                 request.on("data", (chunk: Buffer) => (body += chunk.toString()));
                 request.on("end", () => {
@@ -68,10 +72,11 @@ export class ManagerStandIn {
                     response.writeHead(status, { "Content-Type": "application/json" });
                     response.end(payload === undefined ? "" : JSON.stringify(payload));
                 });
-            });
+            };
+            const server = this.options.tls ? https.createServer((certificate ??= selfSignedCertificate()), serve) : http.createServer(serve);
             await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
             this.servers.push(server);
-            this.urls.push(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+            this.urls.push(`${this.options.tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`);
         }
     }
 

@@ -319,7 +319,7 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
     const deletes = () => manager.received.filter((request) => request.method === "DELETE").map((request) => request.path);
 
     it("deploys every app of the folder on the leader, marked with its digest, and reports the smoke check", async () => {
-        await standIn({ leader: 1 });
+        await standIn({ leader: 1, tls: true });
         const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha"), "TemperatureAlerts.siddhi": example }), "run-1");
         assert.equal(result.code, 0, result.message);
         assert.deepEqual([...manager.apps.keys()].sort(), ["Alpha", "TemperatureAlerts"]);
@@ -368,7 +368,7 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
         await standIn({ inactive: (name) => name === "Alpha" });
         const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1");
         assert.equal(result.code, 1);
-        assert.match(result.message, /Alpha\.siddhi: the leader manager https:\/\/127\.0\.0\.1:\d+ could not deploy it \(status inactive\)/);
+        assert.match(result.message, /Alpha\.siddhi: the leader manager http:\/\/127\.0\.0\.1:\d+ could not deploy it \(status inactive\)/);
     });
 
     it("fails when the leader holds an app back in waiting mode", async () => {
@@ -391,11 +391,11 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
         await standIn({ leader: 5 });
         const result = await runScript(appsFolder({}), "run-1", { TIMEOUT_SECONDS: "0" });
         assert.equal(result.code, 1);
-        assert.match(result.message, /no single leader manager after 0s \(\/managers\/isActive: https:\/\/127\.0\.0\.1:\d+: HTTP 404; https/);
+        assert.match(result.message, /no single leader manager after 0s \(\/managers\/isActive: http:\/\/127\.0\.0\.1:\d+: HTTP 404; http:/);
     });
 
     it("authenticates with the admin password, quotes and backslashes included", async () => {
-        await standIn();
+        await standIn({ tls: true });
         assert.equal((await runScript(appsFolder({}), "run-1")).code, 0);
         const wrong = await runScript(appsFolder({}), "run-2", { ADMIN_PASSWORD: "wrong", TIMEOUT_SECONDS: "0" });
         assert.equal(wrong.code, 1);
