@@ -286,11 +286,6 @@ function effective(config: StackConfig, key: string): Record<string, any> {
     return { ...(declaredDefaults()[key] as object), ...(config[key] as object) };
 }
 
-/** The stack's exports as Pulumi sees them (secret wrappers intact): the module the last run loaded. */
-function rawStackOutputs(): Record<string, unknown> {
-    return { ...require(path.join(projectDir, "index.ts")) };
-}
-
 const spDeployments = (run: ProgramRun) => objectsOfKind(run, "Deployment").filter((deployment) => deployment.metadata.name.startsWith("wso2sp-"));
 const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
 const workerNames = ["wso2sp-worker", "wso2sp-receiver"];
@@ -507,12 +502,10 @@ function specifyPasswordHandling(stack: () => { run: ProgramRun; passwords: stri
     });
 }
 
-/** Whether every password output of the last run (those it exports) is a secret Output. */
-async function passwordOutputsSecret(): Promise<boolean> {
-    const outputs = rawStackOutputs();
-    const exported = ["adminPassword", "databasePassword", "mysqlRootPassword"].map((name) => outputs[name]).filter((value) => value !== undefined);
-    const secret = await Promise.all(exported.map(async (value) => pulumi.Output.isInstance(value) && (await pulumi.isSecret(value as pulumi.Output<string>))));
-    return exported.length > 0 && secret.every(Boolean);
+/** Whether every password output the run exports is a secret. */
+function passwordOutputsSecret(run: ProgramRun): boolean {
+    const exported = ["adminPassword", "databasePassword", "mysqlRootPassword"].filter((name) => name in run.outputs);
+    return exported.length > 0 && exported.every((name) => run.secretOutputs.includes(name));
 }
 
 /** The password the MySQL container gives the root account, the one it creates the application user with, and the SP ones. */
@@ -541,7 +534,7 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
 
     before(async () => {
         run = await sharedFixture("in-cluster");
-        passwordOutputsAreSecret = await passwordOutputsSecret();
+        passwordOutputsAreSecret = passwordOutputsSecret(run);
         config = readStackConfig("in-cluster", fixtureDir).config;
     });
 
@@ -851,7 +844,7 @@ describe("dependencies: password settings (Pulumi.dev.yaml with secrets set)", (
 
     before(async () => {
         run = await runFixture("in-cluster", undefined, secrets);
-        passwordOutputsAreSecret = await passwordOutputsSecret();
+        passwordOutputsAreSecret = passwordOutputsSecret(run);
     });
 
     it("uses each password setting for its role and carries it in Secret wso2sp-credentials", () => {
@@ -877,7 +870,7 @@ describe("dependencies: external (Pulumi.prod.yaml)", () => {
 
     before(async () => {
         run = await runFixture("external", undefined, secrets);
-        passwordOutputsAreSecret = await passwordOutputsSecret();
+        passwordOutputsAreSecret = passwordOutputsSecret(run);
         config = readStackConfig("external", fixtureDir).config;
     });
 

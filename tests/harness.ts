@@ -28,6 +28,8 @@ export interface ProgramRun {
     objects: Record<string, any>[];
     /** What the program and the SDK logged with pulumi.log.warn, in order; `pulumi up` shows these. */
     warnings: string[];
+    /** The stack outputs Pulumi holds as secrets (shown as [secret], encrypted in the state). */
+    secretOutputs: string[];
 }
 
 /** Stack settings as `pulumi config` holds them: setting name (without project prefix) → value. */
@@ -211,6 +213,8 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
     const log = pulumi.log as { warn: typeof pulumi.log.warn };
     const printWarning = log.warn;
     log.warn = async (message) => void warnings.push(message);
+    // The program's exports as it made them (Outputs, secrets marked); the stack resolves them.
+    let exported: Record<string, unknown> = {};
     try {
         const outputs = await pulumi.runtime
             .runInPulumiStack(async () => {
@@ -220,7 +224,8 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
                     return undefined;
                 });
                 // No extension: index.ts under ts-node, index.js in TypeScript's own output (CI runs both).
-                return { ...require(entry) };
+                exported = { ...require(entry) };
+                return exported;
             })
             .catch(async (error: unknown) => {
                 surfacedErrors.add(error as object);
@@ -228,11 +233,17 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
                 await pulumi.runtime.disconnect();
                 throw error;
             });
+        const secretOutputs: string[] = [];
+        for (const [name, value] of Object.entries(exported)) {
+            if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value))) {
+                secretOutputs.push(name);
+            }
+        }
         const resolved = unwrapSecrets(await resolve(outputs ?? {}));
         // Registrations whose inputs wait on other resources are still in flight: let them land.
         await pulumi.runtime.disconnect();
         const objects = resources.filter((resource) => resource.type.startsWith("kubernetes:")).map(toKubernetesObject);
-        return { resources, outputs: resolved, objects, warnings };
+        return { resources, outputs: resolved, objects, warnings, secretOutputs };
     } finally {
         log.warn = printWarning;
     }
