@@ -51,4 +51,12 @@ export default defineConfig(
       "@typescript-eslint/require-await": "off",
     },
   },
+  {
+    // Tool settings written as CommonJS (.mocharc.cjs) run in Node.
+    files: ["**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", module: "writable", __dirname: "readonly" },
+    },
+  },
 );
