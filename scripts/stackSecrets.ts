@@ -20,8 +20,17 @@ export function configPassphrase(environment: NodeJS.ProcessEnv = process.env): 
     return file ? fs.readFileSync(file, "utf8").replace(/\r?\n$/, "") : undefined;
 }
 
+const derivedKeys = new Map<string, Buffer>();
+
+/** Pulumi's passphrase key: PBKDF2-SHA256 with a million rounds (half a second), once per passphrase and salt. */
 export function keyFromPassphrase(passphrase: string, salt: Buffer): Buffer {
-    return pbkdf2Sync(passphrase, salt, 1_000_000, 32, "sha256");
+    const id = `${salt.toString("base64")}\0${passphrase}`;
+    let key = derivedKeys.get(id);
+    if (key === undefined) {
+        key = pbkdf2Sync(passphrase, salt, 1_000_000, 32, "sha256");
+        derivedKeys.set(id, key);
+    }
+    return key;
 }
 
 export function decryptValue(key: Buffer, ciphertext: string): string | undefined {
