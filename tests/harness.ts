@@ -289,9 +289,9 @@ export function sharedFixture(name: string): Promise<ProgramRun> {
     let run = sharedRuns.get(name);
     if (run === undefined) {
         run = runFixture(name).then((result) => {
+            // Not the resource options: they hold the SDK's live Resource objects.
             result.resources.forEach((resource) => deepFreeze(resource.inputs));
-            result.objects.forEach(deepFreeze);
-            deepFreeze(result.outputs);
+            [result.objects, result.outputs, result.warnings, result.secretOutputs].forEach(deepFreeze);
             return result;
         });
         sharedRuns.set(name, run);
