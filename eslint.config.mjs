@@ -56,7 +56,7 @@ export default defineConfig(
     files: ["**/*.cjs"],
     languageOptions: {
       sourceType: "commonjs",
-      globals: { require: "readonly", module: "writable", __dirname: "readonly" },
+      globals: { require: "readonly", module: "writable", __dirname: "readonly", process: "readonly" },
     },
   },
 );

@@ -144,8 +144,8 @@ interface ConfYaml {
 const confYamlByText = new Map<string, ConfYaml>();
 
 /**
- * Parses as SP does (SnakeYAML, YAML 1.1). Once per text: the tests, renders and benchmark load the
- * program many times in one process. Callers must not change the value.
+ * Parses as SP does (SnakeYAML, YAML 1.1). Once per text: the tests run the program hundreds of
+ * times in one process. Callers must not change the value.
  */
 function parseConfYaml(text: string): ConfYaml {
     let parsed = confYamlByText.get(text);
@@ -166,7 +166,13 @@ function parseAsSnakeYaml(text: string): ConfYaml {
     if (document.contents === null) {
         return { problem: "is empty; SP cannot read an empty configuration file" };
     }
-    return { value: document.toJS() };
+    try {
+        return { value: document.toJS() };
+    } catch (error) {
+        // Aliases that expand without bound (a "billion laughs"): refused with the parser's reason
+        // rather than ending the program with a stack trace.
+        return { problem: (error as Error).message.split("\n")[0] };
+    }
 }
 
 function toConfDirectory(node: ConfNode, nodeDir: string, relativeDir: string, files: string[], problems: string[]): ConfDirectory {

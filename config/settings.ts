@@ -736,7 +736,7 @@ const declarationsByText = new Map<string, Record<string, Declaration>>();
 
 /**
  * The `config:` block of Pulumi.yaml: each key's declared type and default. Parsed once per text:
- * the tests, renders and benchmark load the program many times in one process.
+ * the tests run the program hundreds of times in one process.
  */
 function readDeclarations(): Record<string, Declaration> {
     const text = fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8");

@@ -16,8 +16,10 @@ if [ ! -f "$pid_file" ]; then
 fi
 pid=$(cat "$pid_file")
 sh "$home/bin/$profile.sh" stop
-# The images are Ubuntu, whose sleep takes fractions: the hook ends soon after the JVM.
+# The images are Ubuntu (docker-sp v4.4.0.1 dockerfiles/ubuntu/base/Dockerfile: adoptopenjdk/openjdk8
+# on Ubuntu 18.04), whose sleep takes fractions, so the hook ends soon after the JVM; a sleep that
+# refuses them (another base image) falls back to whole seconds instead of spinning.
 while kill -0 "$pid" 2>/dev/null; do
-    sleep 0.2
+    sleep 0.2 2>/dev/null || sleep 1
 done
 echo "stop: the server (pid $pid) has stopped"

@@ -36,6 +36,14 @@ describe("confs/: every file and directory is checked before anything is deploye
         assert.match(await refusedConfs(confs), /confs\/worker\/conf\/worker\/extra\.yml: line 2: /);
     });
 
+    it("a YAML file whose aliases expand without bound is refused with the reason, not a crash", async () => {
+        const confs = copyOfConfs();
+        const level = (name: string, item: string) => `${name}: &${name} [${Array(9).fill(item).join(", ")}]`;
+        const laughs = [level("a", '"lol"'), level("b", "*a"), level("c", "*b"), level("d", "*c"), level("e", "*d")].join("\n");
+        fs.writeFileSync(path.join(confs, "worker/conf/worker/laughs.yaml"), `${laughs}\n`);
+        assert.match(await refusedConfs(confs), /confs\/worker\/conf\/worker\/laughs\.yaml: Excessive alias count/);
+    });
+
     it("an empty YAML file is refused", async () => {
         const confs = copyOfConfs();
         fs.writeFileSync(path.join(confs, "dashboard/conf/dashboard/empty.yaml"), "# nothing yet\n");

@@ -20,9 +20,10 @@ import {
     readStackConfig,
     Registered,
     registeredBeforeError,
-    runFixture, sharedFixture,
+    runFixture,
     runProgram,
     setPath,
+    sharedFixture,
     StackConfig,
 } from "./harness";
 

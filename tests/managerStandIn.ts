@@ -143,7 +143,7 @@ export class ManagerStandIn {
     }
 }
 
-/** One per process: making an RSA key took longer than most tests. */
+/** One per process: making a key and certificate for every test cost more than the test itself. */
 let certificate: { key: string; cert: string } | undefined;
 
 /** A throw-away key and certificate for 127.0.0.1 (openssl, as on the CI runners). */

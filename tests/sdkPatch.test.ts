@@ -21,8 +21,9 @@ debuggable.debuggablePromise(leaked, "leaked-by-test");
 console.log(JSON.stringify({ stackTrace: leaked._debugStackTrace ?? null, context: leaked._debugCtx ?? null }));
 `;
 
-interface Outcome {
-    attached: any;
+interface Outcome<Printed = { stackTrace: string | null; context: string | null }> {
+    /** The JSON the program printed. */
+    attached: Printed;
     stderr: string;
     status: number | null;
 }
@@ -37,7 +38,7 @@ function runLeakingProgram(debugLeaks: boolean): Promise<Outcome> {
 }
 
 /** Runs a Node program; resolves with the JSON it printed, its standard error and exit status. */
-function runNode(program: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
+function runNode<Printed>(program: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Outcome<Printed>> {
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ["-e", program], { cwd, env });
         let stdout = "";
@@ -93,8 +94,12 @@ describe("The Pulumi SDK loads @npmcli/arborist only to serialize closures", () 
         fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "closure", version: "1.0.0", dependencies: { left: "1.0.0" } }));
         fs.mkdirSync(path.join(project, "node_modules", "left"), { recursive: true });
         fs.writeFileSync(path.join(project, "node_modules", "left", "package.json"), JSON.stringify({ name: "left", version: "1.0.0" }));
-        const outcome = await runNode(codePathsProgram, project);
-        assert.equal(outcome.attached.loadedAtStart, false, "the patch in patches/ no longer applies to the installed @pulumi/pulumi");
-        assert.deepEqual(outcome.attached.paths, ["node_modules/left"], outcome.stderr);
+        try {
+            const outcome = await runNode<{ loadedAtStart: boolean; paths: string[] }>(codePathsProgram, project);
+            assert.equal(outcome.attached.loadedAtStart, false, "the patch in patches/ no longer applies to the installed @pulumi/pulumi");
+            assert.deepEqual(outcome.attached.paths, ["node_modules/left"], outcome.stderr);
+        } finally {
+            fs.rmSync(project, { recursive: true, force: true });
+        }
     });
 });

@@ -85,18 +85,22 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
             // A stand-in JVM, a child of this process as the JVM is of the container's, so it is
             // reaped as soon as it exits; and the product's stop: TERM to the pid in runtime.pid, returning at once.
             const server = spawn("sleep", ["30"], { stdio: "ignore" });
-            const pid = String(server.pid);
-            writeExecutable(path.join(productHome, "wso2/worker/runtime.pid"), pid);
-            writeExecutable(path.join(productHome, "bin/worker.sh"), `[ "$1" = stop ] && (sleep 0.5; kill -TERM $(cat "${productHome}/wso2/worker/runtime.pid")) >/dev/null &\nexit 0\n`);
-            writeExecutable(path.join(home, "stop.sh"), scripts["stop.sh"]);
-            const started = Date.now();
-            const result = await promisify(execFile)("sh", [path.join(home, "stop.sh")], {
-                env: { ...process.env, WSO2_SERVER_HOME: productHome, WSO2_SERVER_PROFILE: "worker" },
-                timeout: 20_000,
-            });
-            assert.ok(Date.now() - started >= 450, "stop.sh returned before the server had exited");
-            assert.equal(server.signalCode, "SIGTERM", "the server still runs");
-            assert.match(result.stdout, new RegExp(`pid ${pid}\\) has stopped`));
+            try {
+                const pid = String(server.pid);
+                writeExecutable(path.join(productHome, "wso2/worker/runtime.pid"), pid);
+                writeExecutable(path.join(productHome, "bin/worker.sh"), `[ "$1" = stop ] && (sleep 0.5; kill -TERM $(cat "${productHome}/wso2/worker/runtime.pid")) >/dev/null &\nexit 0\n`);
+                writeExecutable(path.join(home, "stop.sh"), scripts["stop.sh"]);
+                const started = Date.now();
+                const result = await promisify(execFile)("sh", [path.join(home, "stop.sh")], {
+                    env: { ...process.env, WSO2_SERVER_HOME: productHome, WSO2_SERVER_PROFILE: "worker" },
+                    timeout: 20_000,
+                });
+                assert.ok(Date.now() - started >= 450, "stop.sh returned before the server had exited");
+                assert.equal(server.signalCode, "SIGTERM", "the server still runs");
+                assert.match(result.stdout, new RegExp(`pid ${pid}\\) has stopped`));
+            } finally {
+                server.kill(); // when an assertion failed before stop.sh stopped it
+            }
         });
     });
 
