@@ -46,10 +46,10 @@ async function main(args: string[]): Promise<void> {
     };
     let resources: number;
     if (args[0] === "one-resource" && args.length === 1) {
-        resources = (await runProgram({}, { stack: "bench", programFile: path.join(__dirname, "one-resource.ts"), onNewResource })).resources.length;
+        resources = (await runProgram({}, { stack: "bench", programFile: path.join(__dirname, "one-resource.ts"), onNewResource, mapStackTraces: true })).resources.length;
     } else if (args[0] === "stack" && args[1]) {
         const { config, secretKeys } = stackConfig(args[1], args.slice(2));
-        resources = (await runProgram(config, { stack: args[1], secretKeys, onNewResource })).resources.length;
+        resources = (await runProgram(config, { stack: args[1], secretKeys, onNewResource, mapStackTraces: true })).resources.length;
     } else {
         throw new Error("usage: runner.ts one-resource | stack <stack> [--confs <dir>] [--volumes <count>]");
     }
