@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { registeredBeforeError, runFixture, setPath } from "./harness";
-import { copyOfConfs } from "./confsCopy";
+import { copyOfConfs } from "./temporaryFiles";
 
 
 async function refusedConfs(confs: string): Promise<string> {

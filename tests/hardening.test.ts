@@ -2,11 +2,11 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { objectNamed, objectsOfKind, ProgramRun, projectDir, runFixture, sharedFixture, secretStandIn, setPath } from "./harness";
+import { copyOfConfs, directoryWith, writeExecutable } from "./temporaryFiles";
 
 const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
 const podSpec = (deployment: Record<string, any>) => deployment.spec.template.spec;
@@ -92,19 +92,14 @@ describe("HA placement and disruption", () => {
     });
 
     it("the worker budget follows minResourceCount when confs/manager changes it", async () => {
-        const confs = fs.mkdtempSync(path.join(os.tmpdir(), "confs-"));
-        try {
-            fs.cpSync(path.join(projectDir, "confs"), confs, { recursive: true });
-            const file = path.join(confs, "manager/conf/manager/deployment.yaml");
-            fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/minResourceCount: \d+/, "minResourceCount: 3"));
-            const changed = await runFixture("in-cluster", (config) => {
-                setPath(config, "confsDir", confs);
-                setPath(config, "workers", 4);
-            });
-            assert.equal(objectNamed(changed, "PodDisruptionBudget", "wso2sp-worker").spec.minAvailable, 3);
-        } finally {
-            fs.rmSync(confs, { recursive: true, force: true });
-        }
+        const confs = copyOfConfs();
+        const file = path.join(confs, "manager/conf/manager/deployment.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/minResourceCount: \d+/, "minResourceCount: 3"));
+        const changed = await runFixture("in-cluster", (config) => {
+            setPath(config, "confsDir", confs);
+            setPath(config, "workers", 4);
+        });
+        assert.equal(objectNamed(changed, "PodDisruptionBudget", "wso2sp-worker").spec.minAvailable, 3);
     });
 });
 
@@ -340,14 +335,10 @@ describe("own TLS material", () => {
         const worker = objectNamed(run, "Deployment", "wso2sp-worker");
         const scriptsVolume = podSpec(worker).volumes.find((volume: any) => volume.name === "pod-scripts");
         const script = objectNamed(run, "ConfigMap", scriptsVolume.configMap.name).data["start.sh"];
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-tls-"));
-        const write = (file: string, text: string) => {
-            fs.mkdirSync(path.dirname(file), { recursive: true });
-            fs.writeFileSync(file, text, { mode: 0o755 });
-        };
-        write(path.join(dir, "home/bin/worker.sh"), 'echo "server started"\n');
-        write(path.join(dir, "start.sh"), script);
-        write(path.join(dir, "bin/keytool"), `printf '%s\\n' "$@" > "${dir}/keytool-args"\necho "$KEYSTORE_PASSWORD $TRUSTSTORE_PASSWORD" > "${dir}/keytool-env"\nexit ${keytoolStatus}\n`);
+        const dir = directoryWith();
+        writeExecutable(path.join(dir, "home/bin/worker.sh"), 'echo "server started"\n');
+        writeExecutable(path.join(dir, "start.sh"), script);
+        writeExecutable(path.join(dir, "bin/keytool"), `printf '%s\\n' "$@" > "${dir}/keytool-args"\necho "$KEYSTORE_PASSWORD $TRUSTSTORE_PASSWORD" > "${dir}/keytool-env"\nexit ${keytoolStatus}\n`);
         const env = envOf(worker);
         const result = spawnSync("sh", [path.join(dir, "start.sh")], {
             encoding: "utf8",
@@ -362,9 +353,7 @@ describe("own TLS material", () => {
             },
         });
         const read = (file: string) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), "utf8").trim() : "");
-        const recorded = { args: read("keytool-args").split("\n"), env: read("keytool-env"), home: path.join(dir, "home") };
-        fs.rmSync(dir, { recursive: true, force: true });
-        return { result, ...recorded };
+        return { result, args: read("keytool-args").split("\n"), env: read("keytool-env"), home: path.join(dir, "home") };
     }
 
     it("at start, the stack's trust store is added to the JVM-wide client-truststore.jks, passwords never on the command line", () => {

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
-import { copyOfConfs } from "./confsCopy";
+import { copyOfConfs } from "./temporaryFiles";
 
 const productHome = "/home/wso2carbon/wso2sp-4.4.0";
 const configVolume = "/home/wso2carbon/wso2-config-volume";

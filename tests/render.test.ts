@@ -5,22 +5,12 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { main, readRendered } from "../scripts/render";
 import { encryptValue, keyFromPassphrase } from "../scripts/stackSecrets";
 import { projectDir, readStackConfig, StackFileError } from "./harness";
-
-/** A directory with the given stack files (name → text); removed after the suite. */
-function stackDir(files: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-stacks-"));
-    for (const [name, text] of Object.entries(files)) {
-        fs.writeFileSync(path.join(dir, name), text);
-    }
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    return dir;
-}
+import { directoryWith } from "./temporaryFiles";
 
 /** Runs the command line, capturing what it prints. */
 async function render(args: string[], dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -49,7 +39,7 @@ describe("npm run render: the offline preview", () => {
         const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE;
         delete process.env.PULUMI_CONFIG_PASSPHRASE;
         try {
-            const { code, stdout, stderr } = await render(["dev"], stackDir({ "Pulumi.dev.yaml": stack }));
+            const { code, stdout, stderr } = await render(["dev"], directoryWith({ "Pulumi.dev.yaml": stack }));
             assert.equal(code, 0, stderr);
             const documents = parseAllDocuments(stdout).map((document) => document.toJS());
             assert.equal(documents.length, before.size);
@@ -66,21 +56,21 @@ describe("npm run render: the offline preview", () => {
     });
 
     it("writes one file per object to the directory given with --out", async () => {
-        const out = path.join(stackDir({}), "manifests");
-        const { code } = await render(["dev", "--out", out], stackDir({ "Pulumi.dev.yaml": devStack }));
+        const out = path.join(directoryWith({}), "manifests");
+        const { code } = await render(["dev", "--out", out], directoryWith({ "Pulumi.dev.yaml": devStack }));
         assert.equal(code, 0);
         assert.deepEqual(fs.readdirSync(out).sort(), [...readRendered("dev").keys()]);
     });
 
     it("reports a stack file's YAML error with file and line, without a stack trace", async () => {
-        const { code, stderr } = await render(["broken"], stackDir({ "Pulumi.broken.yaml": "config:\n  wso2-sp:workers: 2\n  wso2-sp:nfs: {server: [\n" }));
+        const { code, stderr } = await render(["broken"], directoryWith({ "Pulumi.broken.yaml": "config:\n  wso2-sp:workers: 2\n  wso2-sp:nfs: {server: [\n" }));
         assert.equal(code, 1);
         assert.match(stderr, /Pulumi\.broken\.yaml:\d+: /);
         assert.doesNotMatch(stderr, /\n\s+at /);
     });
 
     it("refuses a key without the project prefix, as Pulumi does", () => {
-        const dir = stackDir({ "Pulumi.bare.yaml": "config:\n  wso2-sp:workers: 2\n  nfs:\n    server: 10.0.0.9\n" });
+        const dir = directoryWith({ "Pulumi.bare.yaml": "config:\n  wso2-sp:workers: 2\n  nfs:\n    server: 10.0.0.9\n" });
         assert.throws(
             () => readStackConfig("bare", dir),
             (error: Error) =>
@@ -89,7 +79,7 @@ describe("npm run render: the offline preview", () => {
     });
 
     it("shows bad settings like pulumi preview: the message alone", async () => {
-        const { code, stderr } = await render(["dev"], stackDir({ "Pulumi.dev.yaml": devStack.replace("workers: 2", "workers: 1") }));
+        const { code, stderr } = await render(["dev"], directoryWith({ "Pulumi.dev.yaml": devStack.replace("workers: 2", "workers: 1") }));
         assert.equal(code, 1);
         assert.match(stderr, /^Invalid stack settings; nothing was deployed:\n {2}- wso2-sp:workers /);
         assert.doesNotMatch(stderr, /\n\s+at /);
@@ -104,7 +94,7 @@ describe("npm run render: the offline preview", () => {
             `  wso2-sp:adminPassword:\n    secure: ${encryptValue(key, "short")}`,
             "",
         ].join("\n");
-        const dir = stackDir({ "Pulumi.secret.yaml": stack });
+        const dir = directoryWith({ "Pulumi.secret.yaml": stack });
         const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE;
         process.env.PULUMI_CONFIG_PASSPHRASE = "correct horse";
         try {

@@ -5,15 +5,14 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { projectDir, Registered, runStack, setPath, StackConfig } from "./harness";
+import { Registered, runStack, setPath, StackConfig } from "./harness";
+import { copyOfConfs } from "./temporaryFiles";
 import { KubernetesObject, describeObject, kubernetesMinor, modelFor, modelsPackageDir, modelsVersion, removedIn, schemaProblems, schemaReleaseByModels, unknownFields } from "./kubernetesSchema";
 
 /** A confs/ tree with a dashboard directory and a binary file too (binaryData), beside the committed one. */
 function confsWithEverything(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-schema-confs-"));
-    fs.cpSync(path.join(projectDir, "confs"), dir, { recursive: true });
+    const dir = copyOfConfs();
     const dashboard = path.join(dir, "dashboard", "conf", "dashboard");
     fs.mkdirSync(dashboard, { recursive: true });
     fs.writeFileSync(path.join(dashboard, "deployment.yaml"), "wso2.carbon:\n  id: wso2-sp-dashboard\n");
@@ -49,21 +48,13 @@ function everythingOn(confsDir: string) {
 
 describe(`Kubernetes objects validate against the Kubernetes ${kubernetesMinor} API schema (kubernetes-models ${modelsVersion})`, () => {
     const runs = new Map<string, { objects: KubernetesObject[]; resources: Registered[] }>();
-    let confsDir = "";
-
     before(async () => {
-        confsDir = confsWithEverything();
+        const confsDir = confsWithEverything();
         runs.set("dev", await runStack("dev"));
         runs.set("prod", await runStack("prod"));
         runs.set("dev with every optional feature", await runStack("dev", everythingOn(confsDir), { subscriptionPassword: "s3cret", keystorePassword: "keystore-s3cret" }));
         // One type-check for the objects of all variants (one program, shared objects once); each test asserts its own.
         unknownFields([...runs.values()].flatMap((run) => run.objects).filter((object) => modelFor(object.apiVersion, object.kind)));
-    });
-
-    after(() => {
-        if (confsDir !== "") {
-            fs.rmSync(confsDir, { recursive: true, force: true });
-        }
     });
 
     it(`the installed kubernetes-models carries the Kubernetes ${kubernetesMinor} schemas`, () => {

@@ -1,11 +1,11 @@
 import { strict as assert } from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { siddhiAppsComponent } from "../config/siddhiApps";
 import { ManagerStandIn, type StandInOptions } from "./managerStandIn";
 import { objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
+import { directoryWith } from "./temporaryFiles";
 import { type NetworkPolicy, NetworkPolicyEvaluator, type Pod } from "./networkPolicyEvaluator";
 
 const script = path.join(projectDir, "pod-scripts", "jobs", "sync-siddhi-apps.sh");
@@ -14,16 +14,6 @@ const example = fs.readFileSync(path.join(projectDir, "siddhi-apps", "Temperatur
 /** A minimal app named `name`, with `body` after its name. */
 const app = (name: string, body = "define stream InStream (value int);\nfrom InStream select value insert into OutStream;\n") =>
     `@App:name('${name}')\n${body}`;
-
-/** A temporary apps folder holding `files` (file name → content), removed after the suite. */
-function appsFolder(files: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "siddhi-apps-"));
-    for (const [name, content] of Object.entries(files)) {
-        fs.writeFileSync(path.join(dir, name), content);
-    }
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    return dir;
-}
 
 const withApps = (dir: string) => (config: Record<string, unknown>) => setPath(config, "siddhiAppsDir", dir);
 const job = (run: ProgramRun) => {
@@ -143,16 +133,16 @@ describe("Siddhi apps: the program", () => {
         const base = { "Alpha.siddhi": app("Alpha"), "Beta.siddhi": app("Beta") };
         let baseline: ProgramRun;
         before(async () => {
-            baseline = await runFixture("in-cluster", withApps(appsFolder(base)));
+            baseline = await runFixture("in-cluster", withApps(directoryWith(base)));
         });
 
         it("gives an unchanged folder the same Job, which therefore does not run again", async () => {
-            const again = await runFixture("in-cluster", withApps(appsFolder(base)));
+            const again = await runFixture("in-cluster", withApps(directoryWith(base)));
             assert.equal(job(again).metadata.name, job(baseline).metadata.name);
         });
 
         it("adds an app: a new ConfigMap named after it, the others unchanged, and a new Job that deploys it", async () => {
-            const after = await runFixture("in-cluster", withApps(appsFolder({ ...base, "Gamma.siddhi": app("Gamma") })));
+            const after = await runFixture("in-cluster", withApps(directoryWith({ ...base, "Gamma.siddhi": app("Gamma") })));
             assert.deepEqual([...appConfigMaps(after).keys()], ["Alpha.siddhi", "Beta.siddhi", "Gamma.siddhi"]);
             assert.equal(appConfigMaps(after).get("Alpha.siddhi")!.metadata.name, appConfigMaps(baseline).get("Alpha.siddhi")!.metadata.name);
             assert.ok(after.resources.some((resource) => resource.name === "siddhi-apps:Gamma"), "the preview names the added app");
@@ -162,7 +152,7 @@ describe("Siddhi apps: the program", () => {
         });
 
         it("changes an app: only its ConfigMap gets a new name under the same resource name, and the Job runs again", async () => {
-            const after = await runFixture("in-cluster", withApps(appsFolder({ ...base, "Beta.siddhi": app("Beta", "define stream Changed (x long);\n") })));
+            const after = await runFixture("in-cluster", withApps(directoryWith({ ...base, "Beta.siddhi": app("Beta", "define stream Changed (x long);\n") })));
             assert.equal(appConfigMaps(after).get("Alpha.siddhi")!.metadata.name, appConfigMaps(baseline).get("Alpha.siddhi")!.metadata.name);
             const [old, changed] = [baseline, after].map((r) => appConfigMaps(r).get("Beta.siddhi")!);
             assert.notEqual(changed.metadata.name, old.metadata.name);
@@ -173,7 +163,7 @@ describe("Siddhi apps: the program", () => {
         });
 
         it("removes an app: its ConfigMap goes, the Job no longer mounts it and runs again to undeploy it", async () => {
-            const after = await runFixture("in-cluster", withApps(appsFolder({ "Alpha.siddhi": app("Alpha") })));
+            const after = await runFixture("in-cluster", withApps(directoryWith({ "Alpha.siddhi": app("Alpha") })));
             assert.deepEqual([...appConfigMaps(after).keys()], ["Alpha.siddhi"]);
             assert.ok(!after.resources.some((resource) => resource.name === "siddhi-apps:Beta"), "the preview deletes siddhi-apps:Beta");
             assert.deepEqual(mountedApps(after), [appConfigMaps(after).get("Alpha.siddhi")!.metadata.name]);
@@ -181,7 +171,7 @@ describe("Siddhi apps: the program", () => {
         });
 
         it("still runs the Job with an empty folder, so that the last app is undeployed too", async () => {
-            const after = await runFixture("in-cluster", withApps(appsFolder({})));
+            const after = await runFixture("in-cluster", withApps(directoryWith({})));
             assert.deepEqual(appConfigMaps(after).size, 0);
             assert.deepEqual(jobPod(after).volumes.find((volume: any) => volume.name === "apps").emptyDir, {});
             assert.deepEqual(after.outputs.siddhiAppsDeployed, []);
@@ -189,7 +179,7 @@ describe("Siddhi apps: the program", () => {
 
         it("runs the Job again when the workers change, so the smoke check covers them", async () => {
             const after = await runFixture("in-cluster", (config) => {
-                withApps(appsFolder(base))(config);
+                withApps(directoryWith(base))(config);
                 setPath(config, "workers", 3);
             });
             assert.notEqual(job(after).metadata.name, job(baseline).metadata.name);
@@ -200,7 +190,7 @@ describe("Siddhi apps: the program", () => {
 describe("Siddhi apps: refused before anything is registered", () => {
     /** Runs the fixture with `files` as the apps folder; returns the error message. */
     async function refusal(files: Record<string, string>): Promise<string> {
-        const dir = appsFolder(files);
+        const dir = directoryWith(files);
         const error = await runFixture("in-cluster", withApps(dir)).then(
             () => assert.fail("the program accepted the apps"),
             (e: Error) => e,
@@ -244,7 +234,7 @@ describe("Siddhi apps: refused before anything is registered", () => {
     }
 
     it("refuses a file that is not UTF-8", async () => {
-        const dir = appsFolder({});
+        const dir = directoryWith({});
         fs.writeFileSync(path.join(dir, "Latin.siddhi"), Buffer.from([...Buffer.from("@App:name('Latin')\n-- caf"), 0xe9]));
         await assert.rejects(runFixture("in-cluster", withApps(dir)), /Latin\.siddhi: is not UTF-8/);
     });
@@ -255,7 +245,7 @@ describe("Siddhi apps: refused before anything is registered", () => {
     });
 
     it("refuses a subdirectory, which SP does not read", async () => {
-        const dir = appsFolder({});
+        const dir = directoryWith({});
         fs.mkdirSync(path.join(dir, "more"));
         await assert.rejects(runFixture("in-cluster", withApps(dir)), /\/more: SP deploys only the files directly in the folder/);
     });
@@ -268,7 +258,7 @@ describe("Siddhi apps: refused before anything is registered", () => {
     it("accepts names and annotations inside comments and strings without reading them", async () => {
         const run = await runFixture(
             "in-cluster",
-            withApps(appsFolder({ "Quoted.siddhi": "/* @App:name('Other') */\n@App:name(\"Quoted\")\n@App:description('from @dist(parallel=x)')\n" })),
+            withApps(directoryWith({ "Quoted.siddhi": "/* @App:name('Other') */\n@App:name(\"Quoted\")\n@App:description('from @dist(parallel=x)')\n" })),
         );
         assert.deepEqual(run.outputs.siddhiAppsDeployed, ["Quoted"]);
     });
@@ -294,7 +284,7 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
 
     /** Runs the script once over `dir`; resolves with its exit code, output and termination message. */
     function runScript(dir: string, runId: string, extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; message: string }> {
-        const termination = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "termination-")), "log");
+        const termination = path.join(directoryWith(), "log");
         const environment = {
             PATH: process.env.PATH,
             MANAGER_URLS: manager.urls.join(" "),
@@ -320,7 +310,7 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
 
     it("deploys every app of the folder on the leader, marked with its digest, and reports the smoke check", async () => {
         await standIn({ leader: 1, tls: true });
-        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha"), "TemperatureAlerts.siddhi": example }), "run-1");
+        const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha"), "TemperatureAlerts.siddhi": example }), "run-1");
         assert.equal(result.code, 0, result.message);
         assert.deepEqual([...manager.apps.keys()].sort(), ["Alpha", "TemperatureAlerts"]);
         assert.match(manager.apps.get("Alpha")!.content, /-- deployed-by wso2-sp siddhi-apps sha256:[0-9a-f]{64} run:run-1;/);
@@ -330,7 +320,7 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
 
     it("leaves unchanged apps alone and redeploys a changed one", async () => {
         await standIn();
-        const dir = appsFolder({ "Alpha.siddhi": app("Alpha"), "Beta.siddhi": app("Beta") });
+        const dir = directoryWith({ "Alpha.siddhi": app("Alpha"), "Beta.siddhi": app("Beta") });
         assert.equal((await runScript(dir, "run-1")).code, 0);
         assert.equal(puts(), 2);
         assert.equal((await runScript(dir, "run-2")).code, 0);
@@ -345,7 +335,7 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
 
     it("undeploys the apps it deployed that left the folder, and leaves apps deployed by other means", async () => {
         await standIn();
-        const dir = appsFolder({ "Alpha.siddhi": app("Alpha"), "Gone.siddhi": app("Gone") });
+        const dir = directoryWith({ "Alpha.siddhi": app("Alpha"), "Gone.siddhi": app("Gone") });
         assert.equal((await runScript(dir, "run-1")).code, 0);
         manager.deploy("ByHand", app("ByHand"));
         fs.rmSync(path.join(dir, "Gone.siddhi"));
@@ -358,7 +348,7 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
 
     it("fails with the manager's reason when the leader refuses an app, and still deploys the others", async () => {
         await standIn({ refuse: (content) => (content.includes("Broken") ? "Error between @ Line: 2. Position: 8, near 'strem'. no viable alternative at input 'definestrem'" : undefined) });
-        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha"), "Broken.siddhi": app("Broken", "define strem S (a int);\n") }), "run-1");
+        const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha"), "Broken.siddhi": app("Broken", "define strem S (a int);\n") }), "run-1");
         assert.equal(result.code, 1);
         assert.match(result.message, /Broken\.siddhi: the leader manager refused it \(HTTP 400\): Error between @ Line: 2\. Position: 8, near 'strem'/);
         assert.ok(manager.apps.has("Alpha"));
@@ -366,7 +356,7 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
 
     it("fails when the leader cannot distribute an app (status inactive), pointing at its log", async () => {
         await standIn({ inactive: (name) => name === "Alpha" });
-        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1");
+        const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha") }), "run-1");
         assert.equal(result.code, 1);
         assert.match(result.message, /Alpha\.siddhi: the leader manager http:\/\/127\.0\.0\.1:\d+ could not deploy it \(status inactive\)/);
     });
@@ -374,14 +364,14 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
     it("fails when the leader holds an app back in waiting mode", async () => {
         // Deployed at once, so the first check finds it waiting and a zero timeout gives up there.
         await standIn({ waiting: () => true, deployerDelay: 0 });
-        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "0" });
+        const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "0" });
         assert.equal(result.code, 1);
         assert.match(result.message, /Alpha\.siddhi: the leader manager held it back in waiting mode \(insufficient resources/);
     });
 
     it("fails, deploying nothing, while fewer than minResourceCount workers are registered", async () => {
         await standIn({ workers: 1 });
-        const result = await runScript(appsFolder({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "0" });
+        const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "0" });
         assert.equal(result.code, 1);
         assert.match(result.message, /only 1 worker\(s\) registered with the leader manager .* it deploys apps once 2 \(minResourceCount\) have joined/);
         assert.equal(puts(), 0);
@@ -389,15 +379,15 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
 
     it("fails when no manager is the leader", async () => {
         await standIn({ leader: 5 });
-        const result = await runScript(appsFolder({}), "run-1", { TIMEOUT_SECONDS: "0" });
+        const result = await runScript(directoryWith({}), "run-1", { TIMEOUT_SECONDS: "0" });
         assert.equal(result.code, 1);
         assert.match(result.message, /no single leader manager after 0s \(\/managers\/isActive: http:\/\/127\.0\.0\.1:\d+: HTTP 404; http:/);
     });
 
     it("authenticates with the admin password, quotes and backslashes included", async () => {
         await standIn({ tls: true });
-        assert.equal((await runScript(appsFolder({}), "run-1")).code, 0);
-        const wrong = await runScript(appsFolder({}), "run-2", { ADMIN_PASSWORD: "wrong", TIMEOUT_SECONDS: "0" });
+        assert.equal((await runScript(directoryWith({}), "run-1")).code, 0);
+        const wrong = await runScript(directoryWith({}), "run-2", { ADMIN_PASSWORD: "wrong", TIMEOUT_SECONDS: "0" });
         assert.equal(wrong.code, 1);
         assert.match(wrong.message, /HTTP 401/);
     });

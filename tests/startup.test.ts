@@ -6,10 +6,10 @@
 import { strict as assert } from "assert";
 import { execFile, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { objectNamed, objectsOfKind, ProgramRun, runFixture, sharedFixture, setPath } from "./harness";
+import { directoryWith, writeExecutable } from "./temporaryFiles";
 
 const spNodes = ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-worker", "wso2sp-receiver", "wso2sp-dashboard"];
 const configVolume = "/home/wso2carbon/wso2-config-volume";
@@ -28,18 +28,6 @@ function podScripts(run: ProgramRun, deployment: Record<string, any>): Record<st
     return objectNamed(run, "ConfigMap", volume.configMap.name).data;
 }
 
-/** A temporary directory, removed after the suite. */
-function temporaryDirectory(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-startup-"));
-    fs.chmodSync(dir, 0o755);
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    return dir;
-}
-
-function writeExecutable(file: string, text: string): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, text, { mode: 0o755 });
-}
 
 describe("SP pods: heap, start, stop and dependency waits", () => {
     let run: ProgramRun;
@@ -80,7 +68,7 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
         });
 
         it("stop.sh stops the server through bin/<profile>.sh stop and returns only once the JVM has exited", async function () {
-            const home = temporaryDirectory();
+            const home = directoryWith();
             const productHome = path.join(home, "wso2sp");
             // A stand-in JVM, a child of this process as the JVM is of the container's, so it is
             // reaped as soon as it exits; and the product's stop: TERM to the pid in runtime.pid, returning at once.
@@ -131,7 +119,7 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
         }
 
         it("an empty overlay volume is harmless: a log line says so and the server starts", () => {
-            const home = temporaryDirectory();
+            const home = directoryWith();
             const empty = path.join(home, "empty");
             fs.mkdirSync(empty);
             const result = start(home, [empty]);
@@ -141,7 +129,7 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
         });
 
         it("several overlays are copied over the product home in order, following links, the later one winning", () => {
-            const home = temporaryDirectory();
+            const home = directoryWith();
             const [first, second] = [path.join(home, "first"), path.join(home, "second")];
             fs.mkdirSync(path.join(first, "conf/worker"), { recursive: true });
             fs.writeFileSync(path.join(first, "conf/worker/deployment.yaml"), "from first");
@@ -164,7 +152,7 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
         });
 
         it("an overlay the server's user cannot read stops the start with the export and the fix named", () => {
-            const home = temporaryDirectory();
+            const home = directoryWith();
             const locked = path.join(home, "locked");
             fs.mkdirSync(locked);
             fs.writeFileSync(path.join(locked, "file"), "secret");
@@ -185,7 +173,7 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
     describe("waiting for dependencies", () => {
         /** Runs the emitted wait-for.sh with stand-ins for nc (answering from attempt `answersAt`) and sleep (counting). */
         function waitFor(answersAt: number, environment: Record<string, string> = {}) {
-            const home = temporaryDirectory();
+            const home = directoryWith();
             const bin = path.join(home, "bin");
             writeExecutable(path.join(bin, "nc"), `n=$(cat "${home}/attempts" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "${home}/attempts"; echo "$*" >> "${home}/nc-calls"; [ $n -ge ${answersAt} ]\n`);
             writeExecutable(path.join(bin, "sleep"), `echo "$1" >> "${home}/sleeps"\n`);
