@@ -63,20 +63,22 @@ export function tcpProbes(port: number, startupSeconds: number): Pick<Container,
     return { startupProbe: probe(Math.ceil(startupSeconds / periodSeconds)), readinessProbe: probe(3), livenessProbe: probe(3) };
 }
 
-/**
- * A Deployment spec with the pod defaults every workload here shares: no API token (nothing calls
- * the Kubernetes API) and no Service env links (they clash with the images' own env, e.g. KAFKA_*).
- * A `singleton` (one identity, or one data directory) is replaced, never surged, on rollout.
- */
-export function deploymentSpec(args: {
+/** What a Deployment and a StatefulSet spec take alike: how many pods, and what they are. */
+interface WorkloadPods {
     replicas: number;
-    singleton: boolean;
     selector: Record<string, string>;
     labels: Record<string, string>;
     /** Pod annotations; a changed value rolls the pods. */
     podAnnotations?: Record<string, pulumi.Input<string>>;
     pod: inputs.core.v1.PodSpec;
-}): inputs.apps.v1.DeploymentSpec {
+}
+
+/**
+ * A Deployment spec with the pod defaults every workload here shares: no API token (nothing calls
+ * the Kubernetes API) and no Service env links (they clash with the images' own env, e.g. KAFKA_*).
+ * A `singleton` (one identity, or one data directory) is replaced, never surged, on rollout.
+ */
+export function deploymentSpec(args: WorkloadPods & { singleton: boolean }): inputs.apps.v1.DeploymentSpec {
     return {
         replicas: args.replicas,
         strategy: args.singleton ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
@@ -86,11 +88,7 @@ export function deploymentSpec(args: {
 }
 
 /** The pod defaults every workload shares (see deploymentSpec). */
-function podTemplate(args: {
-    labels: Record<string, string>;
-    podAnnotations?: Record<string, pulumi.Input<string>>;
-    pod: inputs.core.v1.PodSpec;
-}): inputs.core.v1.PodTemplateSpec {
+function podTemplate(args: WorkloadPods): inputs.core.v1.PodTemplateSpec {
     return {
         metadata: { labels: args.labels, annotations: args.podAnnotations },
         spec: { automountServiceAccountToken: false, enableServiceLinks: false, ...args.pod },
@@ -105,17 +103,13 @@ function podTemplate(args: {
  * `parallelStart` starts (and scales) all pods at once, for an ensemble whose pods become ready
  * only together; it does not change how updates roll.
  */
-export function statefulSetSpec(args: {
-    replicas: number;
-    /** The Service that governs the set: a headless one gives each pod `<pod>.<service>` in DNS. */
-    serviceName: string;
-    parallelStart: boolean;
-    selector: Record<string, string>;
-    labels: Record<string, string>;
-    /** Pod annotations; a changed value rolls the pods. */
-    podAnnotations?: Record<string, pulumi.Input<string>>;
-    pod: inputs.core.v1.PodSpec;
-}): inputs.apps.v1.StatefulSetSpec {
+export function statefulSetSpec(
+    args: WorkloadPods & {
+        /** The Service that governs the set: a headless one gives each pod `<pod>.<service>` in DNS. */
+        serviceName: string;
+        parallelStart: boolean;
+    },
+): inputs.apps.v1.StatefulSetSpec {
     return {
         replicas: args.replicas,
         serviceName: args.serviceName,
