@@ -111,6 +111,11 @@ wait_for_workers() {
 }
 
 is_ours() { grep -qF -e "$marker" "$work/body"; }
+# app_state NAME: sets $state to the app's status on the leader (active, inactive), empty when unknown.
+app_state() {
+    request "$leader" GET "/siddhi-apps/$1/status"
+    state=$(sed -n 's/.*"status" *: *"\([a-z]*\)".*/\1/p' "$work/body")
+}
 in_folder() { [ -e "$APPS_DIR/$1.siddhi" ]; }
 
 find_leader
@@ -147,8 +152,8 @@ for file in $(app_files); do
     digest=$(digest_of "$file")
     request "$leader" GET "/siddhi-apps/$name"
     if [ "$status" = 200 ] && grep -qF -e "$marker$digest" "$work/body"; then
-        request "$leader" GET "/siddhi-apps/$name/status"
-        if grep -qE '"status" *: *"active"' "$work/body"; then
+        app_state "$name"
+        if [ "$state" = active ]; then
             log "unchanged: $name"
             continue
         fi
@@ -176,21 +181,21 @@ for name in $removed; do
 done
 for name in $pending; do
     while :; do
-        state=deploying
+        held_back=false
         request "$leader" GET "/siddhi-apps/$name"
         if [ "$status" = 200 ] && grep -qF -e "run:$RUN_ID;" "$work/body"; then
-            request "$leader" GET "/siddhi-apps/$name/status"
-            if grep -qE '"status" *: *"inactive"' "$work/body"; then
+            app_state "$name"
+            if [ "$state" = inactive ]; then
                 add_error "$name.siddhi: the leader manager $leader could not deploy it (status inactive); its log names the reason: kubectl logs <leader manager pod> | grep -A 20 $name"
                 break
             fi
-            if grep -qE '"status" *: *"active"' "$work/body"; then
+            if [ "$state" = active ]; then
                 request "$leader" GET "/managers/siddhi-apps/$name"
-                if grep -qE ': *"waiting"' "$work/body"; then state=waiting; else break; fi
+                if grep -qE ': *"waiting"' "$work/body"; then held_back=true; else break; fi
             fi
         fi
         if expired; then
-            if [ "$state" = waiting ]; then
+            if [ "$held_back" = true ]; then
                 count_workers
                 add_error "$name.siddhi: the leader manager held it back in waiting mode (insufficient resources to deploy its partial apps; $workers worker(s) registered)"
             else
@@ -216,8 +221,8 @@ count_workers
 active=""
 for file in $(app_files); do
     name=$(basename "$file" .siddhi)
-    request "$leader" GET "/siddhi-apps/$name/status"
-    if grep -qE '"status" *: *"active"' "$work/body"; then
+    app_state "$name"
+    if [ "$state" = active ]; then
         active="$active $name"
     else
         case $errors in *"$name"*) ;; *) add_error "smoke check: $name is not active (HTTP $status: $(reason))" ;; esac
