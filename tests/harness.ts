@@ -30,6 +30,15 @@ export interface ProgramRun {
     warnings: string[];
     /** The stack outputs Pulumi holds as secrets (shown as [secret], encrypted in the state). */
     secretOutputs: string[];
+    /** Every registration's URN as the engine forms it, with the URNs its aliases stand for. */
+    urns: RegisteredUrn[];
+}
+
+/** A resource's URN (stack, project, parent chain of types, name) and the URNs it answers to as well. */
+export interface RegisteredUrn {
+    urn: string;
+    /** Each alias the program gave, resolved to a full URN the way the engine resolves an alias spec. */
+    aliases: string[];
 }
 
 /** Stack settings as `pulumi config` holds them: setting name (without project prefix) → value. */
@@ -209,6 +218,7 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
         options.stack ?? "test",
         false,
     );
+    const urns = recordUrns(options.stack ?? "test");
     // Settings of other namespaces (`kubernetes:context`) keep theirs.
     const serialized = Object.fromEntries(
         Object.entries(config).map(([key, value]) => [key.includes(":") ? key : `${projectName}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
@@ -256,7 +266,7 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
         // Registrations whose inputs wait on other resources are still in flight: let them land.
         await pulumi.runtime.disconnect();
         const objects = resources.filter((resource) => resource.type.startsWith("kubernetes:")).map(toKubernetesObject);
-        return { resources, outputs: resolved, objects, warnings, secretOutputs };
+        return { resources, outputs: resolved, objects, warnings, secretOutputs, urns };
     } finally {
         log.warn = printWarning;
         stackTraces.prepareStackTrace = prepareStackTrace;
@@ -264,6 +274,62 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
 }
 
 let lastRunResources: Registered[] = [];
+
+const stackType = "pulumi:pulumi:Stack";
+
+/**
+ * Records what the SDK sends the (mock) monitor with each registration: its parent and its alias
+ * specs, exactly as `pulumi up` would send them to the engine. The mock monitor's own URNs qualify
+ * a type with the parent's type only and keep the stack's type; the engine qualifies it with the
+ * parent's whole chain and leaves the stack's type out, so the URNs are formed here as the engine
+ * forms them (pulumi/pkg/resource/urn.go NewURN).
+ */
+function recordUrns(stack: string): RegisteredUrn[] {
+    const recorded: RegisteredUrn[] = [];
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (request: RegisterRequest, callback: RegisterCallback) => unknown };
+    const register = monitor.registerResource.bind(monitor);
+    // The mock monitor's URN of each registered resource → the engine's.
+    const engineUrns = new Map<string, string>();
+    const engineUrn = (type: string, name: string, parent: string | undefined, urnStack = stack, project = projectName) => {
+        const parentType = parent?.split("::")[2];
+        const qualified = parentType === undefined || parentType === stackType ? type : `${parentType}$${type}`;
+        return `urn:pulumi:${urnStack}::${project}::${qualified}::${name}`;
+    };
+    monitor.registerResource = (request, callback) =>
+        register(request, (error, response) => {
+            if (!error && response) {
+                const parent = engineUrns.get(request.getParent());
+                const urn = engineUrn(request.getType(), request.getName(), parent);
+                engineUrns.set(response.getUrn(), urn);
+                const aliases = request.getAliasesList().map((alias) => {
+                    if (!alias.hasSpec()) {
+                        return alias.getUrn();
+                    }
+                    // The engine fills what a spec leaves out from the resource itself.
+                    const spec = alias.getSpec()!;
+                    const aliasParent = spec.getNoparent() ? undefined : spec.hasParenturn() ? (engineUrns.get(spec.getParenturn()) ?? spec.getParenturn()) : parent;
+                    return engineUrn(spec.getType() || request.getType(), spec.getName() || request.getName(), aliasParent, spec.getStack() || stack, spec.getProject() || projectName);
+                });
+                recorded.push({ urn, aliases });
+            }
+            callback(error, response);
+        });
+    return recorded;
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getAliasesList(): {
+        hasSpec(): boolean;
+        getUrn(): string;
+        getSpec():
+            | { getName(): string; getType(): string; getStack(): string; getProject(): string; getNoparent(): boolean; hasParenturn(): boolean; getParenturn(): string }
+            | undefined;
+    }[];
+}
+type RegisterCallback = (error: unknown, response: { getUrn(): string } | undefined) => void;
 
 /**
  * The Stack resource also rejects with a program's error, where no caller can handle it. Such a
@@ -305,7 +371,7 @@ export function sharedFixture(name: string): Promise<ProgramRun> {
         run = runFixture(name).then((result) => {
             // Not the resource options: they hold the SDK's live Resource objects.
             result.resources.forEach((resource) => deepFreeze(resource.inputs));
-            [result.objects, result.outputs, result.warnings, result.secretOutputs].forEach(deepFreeze);
+            [result.objects, result.outputs, result.warnings, result.secretOutputs, result.urns].forEach(deepFreeze);
             return result;
         });
         sharedRuns.set(name, run);
