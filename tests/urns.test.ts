@@ -8,6 +8,8 @@
  *
  * After a change that adds resources, or that moves some and aliases them, record the new URNs:
  * `UPDATE_URNS=1 npx mocha tests/urns.test.ts`, look at the diff of tests/urns.json and commit it.
+ * The old URNs a resource still answers to through its aliases stay in the list; only those no
+ * resource answers to any more (a removal that is meant) leave it.
  */
 import assert from "node:assert/strict";
 import * as fs from "fs";
@@ -41,9 +43,11 @@ describe("URNs: existing stacks upgrade in place (tests/urns.json)", () => {
     for (const { key, run } of stacks) {
         it(`${key}: every resource keeps its URN or names its old one among its aliases${update ? " (UPDATE_URNS: recording them)" : ""}`, async () => {
             const result = await run();
-            current[key] = result.urns.map(({ urn }) => urn).sort();
             const previous = committed[key];
             if (update) {
+                // Old URNs still answered through an alias stay listed, so that dropping the alias later fails here.
+                const lost = new Set(lostUrns(previous ?? [], result));
+                current[key] = [...new Set([...result.urns.map(({ urn }) => urn), ...(previous ?? []).filter((urn) => !lost.has(urn))])].sort();
                 return;
             }
             assert.ok(previous !== undefined && previous.length > 0, `tests/urns.json has no URNs of ${key}: record them with UPDATE_URNS=1 npx mocha tests/urns.test.ts`);
