@@ -1,10 +1,9 @@
-import { createHmac } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { ConfsConfigMaps } from "./components/confsConfigMaps";
+import { Credentials } from "./components/credentials";
 import { Kafka } from "./components/kafka";
 import { MySql } from "./components/mysql";
 import { NetworkIsolation } from "./components/networkIsolation";
@@ -22,8 +21,8 @@ import { deploymentDigest, readSiddhiApps, siddhiAppsJobPods, syncScriptPath } f
 import { podSecurityAdmission } from "./kube/admission";
 import { disruptionBudget } from "./kube/disruption";
 import { deploymentFlows } from "./kube/networkPolicies";
-import { apartFrom, spreadOverNodes } from "./kube/placement";
-import { componentSelector, keepOnDestroy, workloadSelector } from "./kube/workloads";
+import { scheduling, spManagers } from "./kube/placement";
+import { keepOnDestroy, workloadSelector } from "./kube/workloads";
 
 // Everything that can be wrong with the input is found here, before the first resource exists.
 const settings = loadSettings();
@@ -47,32 +46,15 @@ const serviceAccount = new corev1.ServiceAccount("service-account", {
     automountServiceAccountToken: false,
 });
 
-// Passwords: the stack's secret setting when given, otherwise generated and kept in the state.
-const generated = (name: string) => new random.RandomPassword(name, { length: 32, special: false }).result;
-const databaseUserPassword = settings.secrets.databasePassword ?? generated("database-password");
-const spAdminPassword = settings.secrets.adminPassword ?? generated("admin-password");
-const rootPassword = settings.database.inCluster ? (settings.secrets.mysqlRootPassword ?? generated("mysql-root-password")) : undefined;
-
-const credentials = new corev1.Secret("credentials", {
-    metadata: { name: names.credentialsSecretName, namespace: ns, labels },
-    type: "Opaque",
-    stringData: {
-        [names.credentialKeys.databasePassword]: databaseUserPassword,
-        [names.credentialKeys.adminPassword]: spAdminPassword,
-        [names.credentialKeys.adminPasswordBase64]: spAdminPassword.apply((password) => Buffer.from(password).toString("base64")),
-        [names.credentialKeys.keystorePassword]: settings.secrets.keystorePassword ?? names.imageBuiltInPassword,
-        [names.credentialKeys.truststorePassword]: names.imageBuiltInPassword,
-        [names.credentialKeys.embeddedDbPassword]: names.imageBuiltInPassword,
-        ...(rootPassword ? { [names.credentialKeys.mysqlRootPassword]: rootPassword } : {}),
-    },
+const credentials = new Credentials("credentials", {
+    namespace: ns,
+    databasePassword: settings.secrets.databasePassword,
+    adminPassword: settings.secrets.adminPassword,
+    mysqlInCluster: settings.database.inCluster,
+    mysqlRootPassword: settings.secrets.mysqlRootPassword,
+    keystorePassword: settings.secrets.keystorePassword,
+    subscription: settings.secrets.subscriptionPassword && { username: settings.subscriptionUsername, password: settings.secrets.subscriptionPassword },
 });
-
-// The pods' annotation is readable with the `view` role: an HMAC under a random key kept in the
-// stack's (encrypted) state lets nobody test password guesses against it.
-const digestKey = new random.RandomPassword("credentials-digest-key", { length: 32, special: false }).result;
-const credentialsDigest = pulumi
-    .all([digestKey, databaseUserPassword, spAdminPassword, settings.secrets.keystorePassword ?? ""])
-    .apply(([key, ...passwords]) => createHmac("sha256", key).update(JSON.stringify(passwords)).digest("hex").slice(0, 16));
 
 if (settings.tls.secretName === "") {
     void pulumi.log.warn(
@@ -82,21 +64,7 @@ if (settings.tls.secretName === "") {
     );
 }
 
-const subscriptionPassword = settings.secrets.subscriptionPassword;
-const pullSecret = subscriptionPassword
-    ? new corev1.Secret("pull-secret", {
-          metadata: { name: names.pullSecretName, namespace: ns, labels },
-          type: "kubernetes.io/dockerconfigjson",
-          stringData: {
-              ".dockerconfigjson": subscriptionPassword.apply((password) => {
-                  const username = settings.subscriptionUsername;
-                  const auth = Buffer.from(`${username}:${password}`).toString("base64");
-                  return JSON.stringify({ auths: { [names.subscriptionRegistry]: { username, password, auth } } });
-              }),
-          },
-      })
-    : undefined;
-const registry = settings.imageRegistry || (pullSecret ? names.subscriptionRegistry : names.publicRegistry);
+const registry = settings.imageRegistry || (credentials.pullSecretName ? names.subscriptionRegistry : names.publicRegistry);
 
 const protection = settings.volumeProtection;
 const siddhiFiles = new NfsVolume("siddhi-files", {
@@ -129,7 +97,7 @@ const mysql = settings.database.inCluster
           image: settings.database.image,
           username: settings.database.username,
           credentials: {
-              secretName: credentials.metadata.name,
+              secretName: credentials.secretName,
               rootPasswordKey: names.credentialKeys.mysqlRootPassword,
               userPasswordKey: names.credentialKeys.databasePassword,
           },
@@ -177,7 +145,7 @@ const confsConfigMaps = Object.fromEntries(
 
 const podScripts = new PodScripts("pod-scripts", { namespace: ns, directory: path.join(projectDir, "pod-scripts") });
 
-const specs = spNodeSpecs(settings, endpoints, credentials.metadata.name);
+const specs = spNodeSpecs(settings, endpoints, credentials.secretName);
 const image = (imageName: string) => `${registry}/${imageName}:${settings.imageTag}`;
 
 // Off for clusters whose network plugin ignores NetworkPolicy (README, "Network policies").
@@ -194,14 +162,6 @@ if (settings.networkPolicies.enabled) {
     });
 }
 
-const managers = componentSelector(names.appNames.sp, "manager");
-/** Scheduling per node kind: the managers apart from each other, the workers spread over nodes. */
-const scheduling = (spec: SpNodeSpec) =>
-    spec.kind === "manager"
-        ? { affinity: apartFrom(managers, settings.placement) }
-        : spec.kind === "worker"
-          ? { topologySpreadConstraints: spreadOverNodes(workloadSelector(names.appNames.sp, spec.name), settings.placement) }
-          : {};
 // A change to both managers (a confs/manager file, the image, a password) updates manager-2 only once
 // manager-1's update has finished: the provider's Deployment await (pulumi-kubernetes
 // provider/pkg/await/deployment.go) ends an update only when the new ReplicaSet is Available and
@@ -227,16 +187,16 @@ const spNodes = specs.map((spec) => {
         image: image(spec.imageName),
         memory: settings.memory[spec.kind],
         cpu: settings.cpu[spec.kind],
-        scheduling: scheduling(spec),
+        scheduling: scheduling(spec, settings.placement),
         rolloutAfter: spec.kind === "manager" ? previousManager?.deployment : undefined,
         serviceAccountName: serviceAccount.metadata.name,
-        imagePullSecretName: pullSecret?.metadata.name,
+        imagePullSecretName: credentials.pullSecretName,
         podScriptsConfigMapName: podScripts.configMapName,
         configMounts: confsConfigMaps[spec.confs].mounts,
         claimMounts,
         ingress: { ...settings.ingress, sourceRanges: settings.exposure.sourceRanges },
         tls: settings.tls.secretName === "" ? undefined : { secretName: settings.tls.secretName },
-        credentialsDigest,
+        credentialsDigest: credentials.digest,
     });
     if (spec.kind === "manager") {
         previousManager = node;
@@ -246,7 +206,7 @@ const spNodes = specs.map((spec) => {
 
 // Drains and evictions keep one manager of the pair, and enough workers for the managers to keep
 // their Siddhi apps deployed (minResourceCount in confs/manager).
-disruptionBudget("managers-budget", { namespace: ns, name: "wso2sp-managers", labels, selector: managers, minAvailable: 1 });
+disruptionBudget("managers-budget", { namespace: ns, name: "wso2sp-managers", labels, selector: spManagers, minAvailable: 1 });
 disruptionBudget("workers-budget", {
     namespace: ns,
     name: names.nodeServiceNames.worker,
@@ -264,8 +224,8 @@ const appsJob = new SiddhiApps(
         script: fs.readFileSync(syncScriptPath, "utf8"),
         image: image(specs.find((spec) => spec.kind === "manager")!.imageName),
         serviceAccountName: serviceAccount.metadata.name,
-        imagePullSecretName: pullSecret?.metadata.name,
-        credentialsSecretName: credentials.metadata.name,
+        imagePullSecretName: credentials.pullSecretName,
+        credentialsSecretName: credentials.secretName,
         managerUrls: specs.filter((spec) => spec.kind === "manager").map((spec) => `https://${spec.name}:${spec.nodePort}`),
         minWorkers,
         deploymentDigest: deploymentDigest(settings.workers, confTree),
@@ -295,13 +255,13 @@ export const claimNames = {
  * `pulumi stack output --show-secrets` shows the passwords, generated ones included. The in-cluster
  * MySQL keeps its passwords in its data: save them before `pulumi destroy` to reuse that data.
  */
-export const adminPassword = pulumi.secret(spAdminPassword);
-export const databasePassword = pulumi.secret(databaseUserPassword);
+export const adminPassword = pulumi.secret(credentials.adminPassword);
+export const databasePassword = pulumi.secret(credentials.databasePassword);
 
 // Outputs that exist only with some settings are left out otherwise: an undefined output makes
 // Pulumi print a warning on every run.
 Object.assign(
     module.exports,
     Object.fromEntries(ingressHosts("dashboard").map((host) => ["dashboardUrl", `https://${host}/monitoring`])),
-    rootPassword === undefined ? {} : { mysqlRootPassword: pulumi.secret(rootPassword) },
+    credentials.mysqlRootPassword === undefined ? {} : { mysqlRootPassword: pulumi.secret(credentials.mysqlRootPassword) },
 );

@@ -1,4 +1,7 @@
 import type * as inputs from "@pulumi/kubernetes/types/input";
+import { appNames } from "../config/names";
+import type { SpNodeSpec } from "../config/nodes";
+import { componentSelector, workloadSelector } from "./workloads";
 
 /**
  * How strictly pods are kept apart: `required` makes the scheduler leave a pod pending rather than
@@ -35,4 +38,16 @@ export function spreadOverNodes(selector: Record<string, string>, mode: Placemen
             nodeTaintsPolicy: "Honor",
         },
     ];
+}
+
+/** Both SP managers: kept apart from each other, and one of them kept through drains. */
+export const spManagers = componentSelector(appNames.sp, "manager");
+
+/** Scheduling per SP node kind: the managers apart from each other, the workers spread over nodes. */
+export function scheduling(spec: SpNodeSpec, mode: PlacementMode): Pick<inputs.core.v1.PodSpec, "affinity" | "topologySpreadConstraints"> {
+    return spec.kind === "manager"
+        ? { affinity: apartFrom(spManagers, mode) }
+        : spec.kind === "worker"
+          ? { topologySpreadConstraints: spreadOverNodes(workloadSelector(appNames.sp, spec.name), mode) }
+          : {};
 }
