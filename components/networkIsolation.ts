@@ -1,7 +1,8 @@
 import * as networkingv1 from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../config/names";
-import { type Flow, networkPolicies } from "../kube/networkPolicies";
+import type { Flow } from "../config/traffic";
+import { networkPolicies } from "../kube/networkPolicies";
 
 export interface NetworkIsolationArgs {
     /** Namespace whose pods the policies isolate. */

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { configMapSizeLimit, confNodes, type ConfTree } from "./confs";
-import type { Pods } from "../kube/networkPolicies";
+import type { Pods } from "./traffic";
 
 /** One app of the Siddhi apps folder, read and checked. */
 export interface SiddhiApp {

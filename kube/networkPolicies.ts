@@ -3,47 +3,11 @@ import type { ListenerRole } from "../config/listeners";
 import { appNames, zookeeperPorts } from "../config/names";
 import type { Endpoints, SpNodeSpec } from "../config/nodes";
 import type { Settings } from "../config/settings";
+import { type Flow, type Peer, type Pods, type Port, tcp } from "../config/traffic";
 import { appSelector, workloadSelector } from "./workloads";
 
-type Labels = Record<string, string>;
 type NetworkPolicyPeer = inputs.networking.v1.NetworkPolicyPeer;
-type NetworkPolicyRule = { ports: { port: number; protocol: Protocol }[] } & ({ from: NetworkPolicyPeer[] } | { to: NetworkPolicyPeer[] });
-type Protocol = "TCP" | "UDP";
-
-/** Pods of the deployment's own namespace; `policyName` names the NetworkPolicy that admits their traffic. */
-export interface Pods {
-    kind: "pods";
-    policyName: string;
-    /** Their labels; empty selects every pod of the namespace. */
-    labels: Labels;
-}
-
-/** Pods of another namespace (every pod of it when `labels` is empty). */
-export interface NamespacePods {
-    kind: "namespace";
-    namespace: string;
-    labels: Labels;
-}
-
-/** Addresses outside the cluster's pod network. */
-export interface Addresses {
-    kind: "addresses";
-    cidrs: string[];
-}
-
-export type Peer = Pods | NamespacePods | Addresses;
-
-export interface Port {
-    port: number;
-    protocol: Protocol;
-}
-
-/** One permitted path: `from` may open connections to `to` on `ports`. */
-export interface Flow {
-    from: Peer;
-    to: Peer;
-    ports: Port[];
-}
+type NetworkPolicyRule = { ports: Port[] } & ({ from: NetworkPolicyPeer[] } | { to: NetworkPolicyPeer[] });
 
 /** A NetworkPolicy's name and spec, before it is given a namespace. */
 export interface NamedPolicy {
@@ -53,8 +17,6 @@ export interface NamedPolicy {
 
 /** The policy that isolates every pod of the namespace in both directions: what is not allowed below is refused. */
 export const defaultDenyPolicyName = "default-deny";
-
-export const tcp = (port: number): Port => ({ port, protocol: "TCP" });
 
 /**
  * The namespace's NetworkPolicies: a default deny, and for each group of pods one policy whose
