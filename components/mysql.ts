@@ -22,7 +22,7 @@ export interface MySqlArgs {
     nfs: { server: string; path: string; protection: "retainOnDelete" | "protect" };
 }
 
-/** uid of the `mysql` user in the official image, which owns the data directory. */
+/** uid of the `mysql` user in the official image, which owns the data directory (docs/mysql-image.md). */
 const mysqlUserId = 999;
 
 /**

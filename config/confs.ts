@@ -144,7 +144,7 @@ interface ConfYaml {
 const confYamlByText = new Map<string, ConfYaml>();
 
 /**
- * Parses as SP does (SnakeYAML, YAML 1.1). Once per text: the tests run the program hundreds of
+ * Parses as SP does (SnakeYAML, YAML 1.1; docs/configuration.md). Once per text: the tests run the program hundreds of
  * times in one process. Callers must not change the value.
  */
 function parseConfYaml(text: string): ConfYaml {

@@ -3,6 +3,7 @@
  * dockerfiles/ubuntu/base/Dockerfile and <profile>/init.sh; product-sp v4.4.0,
  * modules/distribution/carbon-home): where the product lives, who runs it, how a profile is
  * started and stopped. Everything the program mounts into an SP container is placed from here.
+ * Described with its sources in docs/images.md and docs/startup.md.
  */
 
 /** `wso2carbon:wso2`, the user and group of every SP image. */

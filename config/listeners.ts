@@ -2,7 +2,7 @@
  * What each SP profile listens on, and how the port offset moves it: the one description that
  * container ports, Service ports, probes, Ingress backends and network policies derive from.
  *
- * From the SP 4.4.0 sources (PATTERN.md, "Facts learned from the product's sources"): the HTTP(S)
+ * From the SP 4.4.0 sources (docs/ports.md, with the upstream files it was read from): the HTTP(S)
  * listeners keep the port written in `deployment.yaml` (9090, `${NODE_PORT}`, 7070/7443, 9643), while
  * `wso2.carbon.ports.offset` (`OFFSET`) moves the data-bridge event receivers (Thrift 7611/7711,
  * Binary 9611/9711). The confs/ files write exactly these ports.

@@ -2,7 +2,7 @@
  * Memory quantities and the JVM heap derived from them. The stock `carbon.sh` of every SP profile
  * starts the JVM with `-Xms256m -Xmx1024m` and then `$JAVA_OPTS` (product-sp v4.4.0,
  * modules/distribution/carbon-home/runtime/<profile>/carbon.sh), and the later flag wins: the heap
- * follows the container's memory only through JAVA_OPTS.
+ * follows the container's memory only through JAVA_OPTS (docs/startup.md).
  */
 
 const binarySuffixes: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };

@@ -50,14 +50,14 @@ export interface SpNodeSpec {
 const literal = (name: string, value: string | number): EnvVar => ({ name, value: String(value) });
 const fromPod = (name: string, fieldPath: string): EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
-/** The dashboard's HTTPS port and the offset its deployment.yaml fixes (confs/dashboard). */
+/** The dashboard's HTTPS port and the offset its deployment.yaml fixes (confs/dashboard; docs/dashboard.md). */
 const dashboardPort = 9643;
 const dashboardOffset = 2;
 
 /**
- * The five SP nodes of the pattern (PATTERN.md, "Nodes"). Every `${NAME}` placeholder in `confs/`
- * is set here from the same names the Services get; passwords only as references to the
- * credentials Secret.
+ * The five SP nodes of the pattern (docs/README.md; their ports: docs/ports.md). Every `${NAME}`
+ * placeholder in `confs/` (docs/configuration.md) is set here from the same names the Services
+ * get; passwords only as references to the credentials Secret.
  */
 export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credentialsSecretName: pulumi.Input<string>): SpNodeSpec[] {
     // Naming the Secret by its output makes every Deployment wait until the Secret exists.

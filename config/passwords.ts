@@ -1,5 +1,5 @@
 /**
- * What a password must be to reach SP intact.
+ * What a password must be to reach SP intact (docs/configuration.md, docs/security.md).
  *
  * SP reads `${DATABASE_PASSWORD}`, `${ADMIN_PASSWORD}` … from `conf/<profile>/deployment.yaml`
  * through carbon-config 2.1.x (wso2/carbon-config, ConfigurationUtils.getDeploymentConfigMap and

@@ -41,7 +41,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Reads every app of `dir` before any resource is registered and checks what SP would refuse or
- * skip, as far as it is knowable offline: one `.siddhi` file per app named after its `@App:name`
+ * skip, as far as it is knowable offline (docs/siddhi-apps.md): one `.siddhi` file per app named after its `@App:name`
  * (carbon-analytics StreamProcessorDeployer.deploySiddhiQLFile), names unique, `@App:name` given
  * once before the first definition (siddhi SiddhiQL.g4, AnnotationHelper), and `@dist` annotations
  * the leader manager can turn into partial apps (sp.jobmanager.core SiddhiTopologyCreatorImpl).

@@ -111,7 +111,7 @@ const clientRoles: ListenerRole[] = ["event-receiver", "http", "store-api"];
 
 /**
  * Every path the deployment uses, from the product's sources (carbon-analytics v2.1.22, the version
- * SP 4.4.0 ships):
+ * SP 4.4.0 ships; docs/ports.md, docs/dependencies.md):
  * - workers and receiver → managers' HTTPS API: registration and heartbeats
  *   (sp.distributed.resource.core `HeartbeatSender`, to `resourceManagers` and to the leader's
  *   `httpsInterface`, a manager's Service name and NODE_PORT);

@@ -29,8 +29,8 @@ function configMapsOf(deployment: Record<string, any>): Record<string, string> {
 }
 
 /**
- * PATTERN.md's "Nodes" table, with the ports that actually listen ("Facts learned from the product's
- * sources"): OFFSET moves only the data-bridge receivers (7611/7711/9611/9711), and a worker listens
+ * The pattern's nodes (docs/README.md), with the ports that actually listen (docs/ports.md):
+ * OFFSET moves only the data-bridge receivers (7611/7711/9611/9711), and a worker listens
  * on its own HTTPS port, never on the managers' 9543/9544.
  */
 const nodes = [
