@@ -12,7 +12,8 @@
  *   a range (endPort), or a name resolved on the destination pod's container ports.
  * Addresses outside the cluster carry no policies of their own.
  */
-import { LabelSelector, policyTypesOf, selectorMatches } from "../policy/rules";
+import { policyTypesOf } from "../policy/rules/exposure";
+import { type LabelSelector, selectorMatches } from "../policy/rules/workloads";
 
 type Protocol = "TCP" | "UDP" | "SCTP";
 

@@ -1,4 +1,4 @@
-/** Runs the policy pack's rules (policy/rules.ts) on plain resources, as `pulumi preview --policy-pack` would. */
+/** Runs the policy pack's rules (policy/rules/) on plain resources, as `pulumi preview --policy-pack` would. */
 import assert from "node:assert/strict";
 import { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { policies, stackPolicies } from "../policy/rules";
