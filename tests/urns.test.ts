@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { fixtureDir, listStacks, type ProgramRun, runStack, sharedFixture } from "./harness";
+import { fixtureDir, listStacks, type ProgramRun, runProgram, runStack, sharedFixture } from "./harness";
 
 const update = !["", "0", "false"].includes(process.env.UPDATE_URNS ?? "");
 const listFile = path.join(__dirname, "urns.json");
@@ -67,4 +67,26 @@ describe("URNs: existing stacks upgrade in place (tests/urns.json)", () => {
             fs.writeFileSync(listFile, `${JSON.stringify(current, null, 4)}\n`);
         });
     }
+});
+
+describe("URNs: the check itself", () => {
+    // The URNs of a stack whose passwords were the stack's own children, one of them named old-name.
+    const passwordType = "random:index/randomPassword:RandomPassword";
+    const previous = [`urn:pulumi:test::wso2-sp::${passwordType}::kept`, `urn:pulumi:test::wso2-sp::${passwordType}::old-name`];
+    const program = path.join(__dirname, "programs", "movedResource");
+
+    it("qualifies a child's type with its parent's in its URN, as the engine does", async () => {
+        const run = await runProgram({ aliased: false }, { programFile: program });
+        assert.ok(run.urns.some(({ urn }) => urn === `urn:pulumi:test::wso2-sp::wso2sp:test:Holder$${passwordType}::kept`), JSON.stringify(run.urns));
+    });
+
+    it("reports a resource moved under a component without an alias as lost", async () => {
+        const run = await runProgram({ aliased: false }, { programFile: program });
+        assert.deepEqual(lostUrns(previous, run), previous);
+    });
+
+    it("accepts a moved or renamed resource whose alias names its old parent and name", async () => {
+        const run = await runProgram({ aliased: true }, { programFile: program });
+        assert.deepEqual(lostUrns(previous, run), []);
+    });
 });
