@@ -7,7 +7,7 @@
 const fs = require("fs");
 const path = require("path");
 
-const longestFirst = ["siddhiApps", "dependencies", "schema", "sdkPatch", "program"];
+const longestFirst = ["siddhiApps", "dependencies", "schema", "sdkPatch", "userStacks", "program"];
 const rank = (file) => {
     const index = longestFirst.indexOf(path.basename(file, ".test.ts"));
     return index === -1 ? longestFirst.length : index;

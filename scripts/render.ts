@@ -3,7 +3,7 @@
  * Pulumi's mock runtime with `Pulumi.<stack>.yaml`, as `pulumi preview` would, and prints every
  * Kubernetes object it registers as YAML (standard output), or writes them to a directory, one file
  * per object named `<kind>-<namespace or _cluster>-<name>.yaml`. `--golden` writes the committed
- * golden manifests `rendered/<stack>/` instead.
+ * golden manifests `rendered/<stack>/` of an example stack (exampleStacks) instead.
  *
  * Like `pulumi preview`, it refuses a stack file that does not parse (file and line) and keys
  * without a namespace, and checks secret settings on their real values when the stack uses the
@@ -21,6 +21,13 @@ import { configPassphrase, decryptStackSecrets } from "./stackSecrets";
 
 /** Where the rendered stacks go: `rendered/<stack>/`. */
 export const renderedRoot = path.join(projectDir, "rendered");
+
+/**
+ * The example stacks the repository commits, with their golden manifests under `rendered/`. Listed
+ * rather than found: a user's own `Pulumi.<stack>.yaml` beside them is theirs, rendered only when
+ * they ask (`npm run render -- <stack>`), never checked by `npm test`.
+ */
+export const exampleStacks: readonly string[] = ["dev", "prod"];
 
 export function renderedDir(stack: string): string {
     return path.join(renderedRoot, stack);
@@ -147,7 +154,7 @@ function usage(stacks: string[]): string {
         "usage: npm run render -- <stack> [--out <dir> | --golden]",
         "  Renders every Kubernetes object of the stack as the program would deploy it, to standard output,",
         "  to <dir> (one file per object; the directory's files are replaced), or with --golden to the",
-        "  committed golden manifests rendered/<stack>/.",
+        `  committed golden manifests rendered/<stack>/ (example stacks only: ${exampleStacks.join(", ")}).`,
         `  stacks: ${stacks.join(", ")}`,
     ].join("\n");
 }
@@ -181,6 +188,9 @@ function parseArgs(args: string[], stacks: string[]): Options | string {
     const [stack] = positional;
     if (!stacks.includes(stack)) {
         return `unknown stack ${JSON.stringify(stack)} (no Pulumi.${stack}.yaml)`;
+    }
+    if (out === "golden" && !exampleStacks.includes(stack)) {
+        return `--golden writes the committed manifests of the example stacks (${exampleStacks.join(", ")}) only; write ${stack}'s elsewhere with --out <dir>`;
     }
     return { stack, out: out === "golden" ? renderedDir(stack) : out };
 }

@@ -59,6 +59,9 @@ export const secretStandIn = "REDACTED-secret-0";
  */
 export const fixtureDir = path.join(__dirname, "stacks");
 
+/** A user's fresh stack file as `pulumi stack init` writes it with the passphrase provider: a salt, no settings yet. */
+export const freshStackFile = "encryptionsalt: v1:MDEyMzQ1Njc4OWFiY2RlZg==:v1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+
 /** A stack file Pulumi itself would refuse; its message names the file (and line) and needs no stack trace. */
 export class StackFileError extends Error {}
 

@@ -9,7 +9,7 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { main, readRendered } from "../scripts/render";
 import { encryptValue, keyFromPassphrase } from "../scripts/stackSecrets";
-import { projectDir, readStackConfig, StackFileError } from "./harness";
+import { freshStackFile, projectDir, readStackConfig, StackFileError } from "./harness";
 import { directoryWith } from "./temporaryFiles";
 
 /** Runs the command line, capturing what it prints. */
@@ -83,6 +83,26 @@ describe("npm run render: the offline preview", () => {
         assert.equal(code, 1);
         assert.match(stderr, /^Invalid stack settings; nothing was deployed:\n {2}- wso2-sp:workers /);
         assert.doesNotMatch(stderr, /\n\s+at /);
+    });
+
+    it("checks a user's fresh stack (pulumi stack init: no settings yet) with the settings error alone, exit 1", async () => {
+        const { code, stdout, stderr } = await render(["mysp"], directoryWith({ "Pulumi.dev.yaml": devStack, "Pulumi.mysp.yaml": freshStackFile }));
+        assert.equal(code, 1);
+        assert.equal(stdout, "");
+        assert.match(stderr, /^Invalid stack settings; nothing was deployed:\n {2}- wso2-sp:nfs must be set: .* Fix: pulumi config set --path nfs\.server /);
+        assert.doesNotMatch(stderr, /\n\s+at /);
+    });
+
+    it("renders a user's complete stack like an example one, and keeps it out of the golden manifests", async () => {
+        const dir = directoryWith({ "Pulumi.mysp.yaml": devStack });
+        const rendered = await render(["mysp"], dir);
+        assert.equal(rendered.code, 0, rendered.stderr);
+        assert.equal(parseAllDocuments(rendered.stdout).length, readRendered("dev").size);
+
+        const golden = await render(["mysp", "--golden"], dir);
+        assert.equal(golden.code, 2);
+        assert.match(golden.stderr, /^render: --golden writes the committed manifests of the example stacks \(dev, prod\) only; write mysp's elsewhere with --out <dir>/);
+        assert.equal(fs.existsSync(path.join(projectDir, "rendered", "mysp")), false);
     });
 
     it("checks secret settings on their real values when PULUMI_CONFIG_PASSPHRASE decrypts them", async () => {
