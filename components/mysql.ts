@@ -88,7 +88,12 @@ export function adminSql(username: string, databases: readonly AppDatabase[]): s
  * (pod-scripts/mysql/init-file.sh) writes SQL from the Secret into memory, and mysqld runs it at
  * start (`--init-file`) before it accepts connections: the passwords equal the Secret's, the
  * databases and grants of `config/mysql.ts` exist, root exists for localhost only. A change of the
- * passwords (`credentialsDigest`) rolls the pod, so `pulumi up` rotates them.
+ * passwords (`credentialsDigest`) rolls the pod, so `pulumi up` rotates them. The init container
+ * also initialises an empty data directory, so mysqld always starts on an existing one: the image's
+ * entry script (docs/mysql-image.md; docker-library/mysql 5.7/docker-entrypoint.sh) hands the
+ * container's arguments, `--init-file` included, to the temporary server of its first start
+ * (`docker_temp_server_start "$@"`) and then logs in as root without a password, which the init
+ * file has already set; on an existing directory (`DATABASE_ALREADY_EXISTS`) it only execs mysqld.
  *
  * Two `mysqld` must never run on the one data directory, and NFS does not stop them. So:
  * - a StatefulSet, whose controller starts the next `sp-rdbms-0` only once the previous one is
