@@ -64,6 +64,10 @@ function sqlString(value: string): string {
  */
 export function adminSql(username: string, databases: readonly AppDatabase[]): string {
     const user = `${sqlString(username)}@'%'`;
+    const unquotable = databases.filter(({ name }) => !/^\w{1,64}$/.test(name)).map(({ name }) => name);
+    if (unquotable.length > 0) {
+        throw new Error(`config/mysql.ts: database names must be 1–64 letters, digits or _: ${unquotable.join(", ")}`);
+    }
     return [
         "GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost' WITH GRANT OPTION;",
         "SET @remote_roots = (SELECT GROUP_CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user WHERE user = 'root' AND host <> 'localhost');",

@@ -168,6 +168,13 @@ describe("MySQL start: an existing data directory gets the Secret's passwords, t
         }
     });
 
+    it("a restarted mysqld in the same pod runs the same file again and serves as before", async () => {
+        await server.stop(newPasswords.root);
+        await server.start(path.join(dir, "init.sql"));
+        assert.equal((await server.query(username, newPasswords.app, "SELECT CURRENT_USER()")).trim(), `${username}@%`);
+        assert.equal((await server.query("root", newPasswords.root, "SELECT COUNT(*) FROM mysql.user WHERE user = 'root'")).trim(), "1");
+    });
+
     it("no password reaches the script's output or mysqld's log", () => {
         const logs = scriptOutput + fs.readFileSync(server.log, "utf8");
         for (const password of [...Object.values(newPasswords), ...Object.values(oldPasswords)]) {
