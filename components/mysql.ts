@@ -1,8 +1,10 @@
 import { createHash } from "crypto";
+import * as fs from "fs";
 import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { appNames, databaseNames, mysqlDataClaimName } from "../config/names";
+import { AppDatabase, appDatabases, initFileScriptPath } from "../config/mysql";
+import { appNames, mysqlDataClaimName } from "../config/names";
 import { containerSecurity, podSecurity, resources, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
 import { NfsVolume } from "./nfsVolume";
 
@@ -20,6 +22,17 @@ export interface MySqlArgs {
     credentials: { secretName: pulumi.Input<string>; rootPasswordKey: string; userPasswordKey: string };
     /** NFS export of the data directory (owned by uid 999) and how `pulumi destroy` treats it. */
     nfs: { server: string; path: string; protection: "retainOnDelete" | "protect" };
+    /**
+     * A keyed digest of the Secret's passwords, the root password included (index.ts,
+     * `credentialsDigest`): a change rolls the pod, whose start applies the new passwords.
+     */
+    credentialsDigest?: pulumi.Input<string>;
+    /**
+     * Whether this stack's MySQL has initialised its data before (it has deployed with the database
+     * in the cluster): the pod then refuses to start on an empty data directory, naming the export,
+     * instead of starting an empty database. Unset or false on a first deploy.
+     */
+    initialisedBefore?: boolean;
 }
 
 /** uid of the `mysql` user in the official image, which owns the data directory (docs/mysql-image.md). */
@@ -31,9 +44,60 @@ const mysqlUserId = 999;
  */
 const stopSeconds = 120;
 
+const dataDir = "/var/lib/mysql";
+/** The init container's script and the program's SQL (a ConfigMap). */
+const adminDir = "/opt/wso2sp-mysql";
+/** Memory only (an emptyDir of medium Memory): the SQL with the passwords that mysqld runs at start. */
+const initFileDir = "/run/wso2sp-mysql";
+const initFile = `${initFileDir}/init.sql`;
+
+/** A SQL string literal, escaped as pod-scripts/mysql/init-file.sh escapes the passwords. */
+function sqlString(value: string): string {
+    return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
 /**
- * The evaluation MySQL: data on an NFS volume, SP's two databases created on first start and
- * granted to one application user; passwords only from the credentials Secret.
+ * The part of the start-up SQL that holds no secret, after the script has given root and the
+ * application user their passwords: root on localhost only (earlier versions, through the image's
+ * MYSQL_ROOT_HOST default, also made root@'%'), and each database with the user's grants on it.
+ * One statement per line, no comments: MySQL 5.7 reads `--init-file` that way.
+ */
+export function adminSql(username: string, databases: readonly AppDatabase[]): string {
+    const user = `${sqlString(username)}@'%'`;
+    const unquotable = databases.filter(({ name }) => !/^\w{1,64}$/.test(name)).map(({ name }) => name);
+    if (unquotable.length > 0) {
+        throw new Error(`config/mysql.ts: database names must be 1–64 letters, digits or _: ${unquotable.join(", ")}`);
+    }
+    return [
+        "GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost' WITH GRANT OPTION;",
+        "SET @remote_roots = (SELECT GROUP_CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user WHERE user = 'root' AND host <> 'localhost');",
+        "SET @drop_remote_roots = IF(@remote_roots IS NULL, 'DO 0', CONCAT('DROP USER ', @remote_roots));",
+        "PREPARE drop_remote_roots FROM @drop_remote_roots;",
+        "EXECUTE drop_remote_roots;",
+        "DEALLOCATE PREPARE drop_remote_roots;",
+        ...databases.flatMap(({ name, privileges }) => [
+            `CREATE DATABASE IF NOT EXISTS \`${name}\`;`,
+            `GRANT ${privileges.join(", ")} ON \`${name}\`.* TO ${user};`,
+        ]),
+        "FLUSH PRIVILEGES;",
+        "",
+    ].join("\n");
+}
+
+/**
+ * The evaluation MySQL: data on an NFS volume, SP's databases granted to one application user;
+ * passwords only from the credentials Secret.
+ *
+ * One admin step runs at every start, inside the pod, over no network: an init container
+ * (pod-scripts/mysql/init-file.sh) writes SQL from the Secret into memory, and mysqld runs it at
+ * start (`--init-file`) before it accepts connections: the passwords equal the Secret's, the
+ * databases and grants of `config/mysql.ts` exist, root exists for localhost only. A change of the
+ * passwords (`credentialsDigest`) rolls the pod, so `pulumi up` rotates them. The init container
+ * also initialises an empty data directory, so mysqld always starts on an existing one: the image's
+ * entry script (docs/mysql-image.md; docker-library/mysql 5.7/docker-entrypoint.sh) hands the
+ * container's arguments, `--init-file` included, to the temporary server of its first start
+ * (`docker_temp_server_start "$@"`) and then logs in as root without a password, which the init
+ * file has already set; on an existing directory (`DATABASE_ALREADY_EXISTS`) it only execs mysqld.
  *
  * Two `mysqld` must never run on the one data directory, and NFS does not stop them. So:
  * - a StatefulSet, whose controller starts the next `sp-rdbms-0` only once the previous one is
@@ -47,6 +111,8 @@ const stopSeconds = 120;
 export class MySql extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
     public readonly claimName: pulumi.Output<string>;
+    /** The server; what depends on it is updated once its pod runs the update and is ready. */
+    public readonly statefulSet: appsv1.StatefulSet;
 
     constructor(name: string, args: MySqlArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2sp:deps:MySql", name, {}, opts);
@@ -68,30 +134,24 @@ export class MySql extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        // The image creates the user from MYSQL_USER/MYSQL_PASSWORD before it runs these scripts,
-        // so the SQL needs no password. The user name is validated as [A-Za-z0-9_].
-        const initSql = [
-            ...Object.values(databaseNames).map((database) => `CREATE DATABASE IF NOT EXISTS ${database};`),
-            ...Object.values(databaseNames).map((database) => `GRANT ALL PRIVILEGES ON ${database}.* TO '${args.username}'@'%';`),
-            "FLUSH PRIVILEGES;",
-            "",
-        ].join("\n");
-        const initScripts = new corev1.ConfigMap(
-            `${name}-init`,
+        const admin = { "init-file.sh": fs.readFileSync(initFileScriptPath, "utf8"), "admin.sql": adminSql(args.username, appDatabases) };
+        const adminFiles = new corev1.ConfigMap(
+            `${name}-admin`,
             {
                 metadata: {
-                    name: `${args.serviceName}-init-${createHash("sha256").update(initSql).digest("hex").slice(0, 10)}`,
+                    name: `${args.serviceName}-admin-${createHash("sha256").update(JSON.stringify(admin)).digest("hex").slice(0, 10)}`,
                     namespace: args.namespace,
                     labels,
                 },
                 immutable: true,
-                data: { "init.sql": initSql },
+                data: admin,
             },
             { parent: this },
         );
 
         const secret = (key: string) => ({ secretKeyRef: { name: args.credentials.secretName, key } });
-        new appsv1.StatefulSet(
+        const initFileVolume = "init-file";
+        this.statefulSet = new appsv1.StatefulSet(
             name,
             {
                 metadata: {
@@ -107,32 +167,57 @@ export class MySql extends pulumi.ComponentResource {
                     parallelStart: false,
                     selector,
                     labels,
+                    podAnnotations: args.credentialsDigest === undefined ? undefined : { "wso2sp/credentials-digest": args.credentialsDigest },
                     pod: {
                         securityContext: podSecurity(mysqlUserId),
                         terminationGracePeriodSeconds: stopSeconds,
+                        initContainers: [
+                            {
+                                name: initFileVolume,
+                                image: args.image,
+                                command: ["bash", `${adminDir}/init-file.sh`],
+                                env: [
+                                    { name: "DATA_DIR", value: dataDir },
+                                    { name: "INIT_FILE", value: initFile },
+                                    { name: "ADMIN_SQL", value: `${adminDir}/admin.sql` },
+                                    { name: "APP_USER", value: args.username },
+                                    { name: "APP_PASSWORD", valueFrom: secret(args.credentials.userPasswordKey) },
+                                    { name: "ROOT_PASSWORD", valueFrom: secret(args.credentials.rootPasswordKey) },
+                                    ...(args.initialisedBefore ? [{ name: "INITIALISED_EXPORT", value: `${args.nfs.server}:${args.nfs.path}` }] : []),
+                                ],
+                                // mysqld --initialize of an empty data directory runs here.
+                                resources: resources("1Gi", "250m"),
+                                securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
+                                volumeMounts: [
+                                    { name: "data", mountPath: dataDir },
+                                    { name: "admin", mountPath: adminDir, readOnly: true },
+                                    { name: initFileVolume, mountPath: initFileDir },
+                                    // InnoDB opens its temporary files there, also when it initialises.
+                                    { name: "tmp", mountPath: "/tmp" },
+                                ],
+                            },
+                        ],
                         containers: [
                             {
                                 name: "mysql",
                                 image: args.image,
-                                args: ["--max-connections=10000"],
-                                env: [
-                                    { name: "MYSQL_ROOT_PASSWORD", valueFrom: secret(args.credentials.rootPasswordKey) },
-                                    { name: "MYSQL_USER", value: args.username },
-                                    { name: "MYSQL_PASSWORD", valueFrom: secret(args.credentials.userPasswordKey) },
-                                ],
+                                args: ["--max-connections=10000", `--init-file=${initFile}`],
                                 ports: [{ containerPort: args.port, protocol: "TCP" }],
                                 resources: resources("1Gi", "250m"),
                                 ...tcpProbes(args.port, 300),
                                 securityContext: containerSecurity,
                                 volumeMounts: [
-                                    { name: "data", mountPath: "/var/lib/mysql" },
-                                    { name: "init-scripts", mountPath: "/docker-entrypoint-initdb.d", readOnly: true },
+                                    { name: "data", mountPath: dataDir },
+                                    // Kept for the pod's life: a restarted mysqld applies it again.
+                                    { name: initFileVolume, mountPath: initFileDir, readOnly: true },
                                 ],
                             },
                         ],
                         volumes: [
                             { name: "data", persistentVolumeClaim: { claimName: data.claimName } },
-                            { name: "init-scripts", configMap: { name: initScripts.metadata.name } },
+                            { name: "admin", configMap: { name: adminFiles.metadata.name } },
+                            { name: initFileVolume, emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                            { name: "tmp", emptyDir: {} },
                         ],
                     },
                 }),

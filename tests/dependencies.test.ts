@@ -509,15 +509,27 @@ function passwordOutputsSecret(run: ProgramRun): boolean {
     return exported.length > 0 && exported.every((name) => run.secretOutputs.includes(name));
 }
 
-/** The password the MySQL container gives the root account, the one it creates the application user with, and the SP ones. */
+/** The MySQL pod's init container that applies users, passwords, databases and grants at every start. */
+function mysqlAdminStep(mysql: K8sObject): K8sObject {
+    const found = (podSpec(mysql).initContainers ?? []).find((container: K8sObject) => container.name === "init-file");
+    assert.ok(found, `${mysql.metadata.name} has no init container init-file`);
+    return found;
+}
+
+/** The SQL of the MySQL start that names no secret: databases and grants. */
+function mysqlAdminSql(run: ProgramRun, mysql: K8sObject): string {
+    return configMapText(configMapMountedAt(run, mysql, mysqlAdminStep(mysql), "/opt/wso2sp-mysql"));
+}
+
+/** The password the MySQL start gives the root account and the application user, and the SP ones. */
 function passwordsSeen(run: ProgramRun) {
     const mysql = run.objects.some((object) => object.kind === "Service" && object.metadata.name === "sp-rdbms") ? workloadBehind(run, "sp-rdbms") : undefined;
-    const mysqlContainer = mysql ? onlyContainer(mysql) : undefined;
+    const mysqlContainer = mysql ? mysqlAdminStep(mysql) : undefined;
     const sp = spDeployments(run).map((deployment) => ({ deployment, container: onlyContainer(deployment) }));
     const spWithDatabase = sp.filter(({ container }) => (container.env ?? []).some((env: K8sObject) => env.name === "DATABASE_PASSWORD"));
     return {
-        mysqlRoot: mysql ? envValue(run, mysql, mysqlContainer!, "MYSQL_ROOT_PASSWORD") : undefined,
-        mysqlUser: mysql ? envValue(run, mysql, mysqlContainer!, "MYSQL_PASSWORD") : undefined,
+        mysqlRoot: mysql ? envValue(run, mysql, mysqlContainer!, "ROOT_PASSWORD") : undefined,
+        mysqlUser: mysql ? envValue(run, mysql, mysqlContainer!, "APP_PASSWORD") : undefined,
         spDatabase: [...new Set(spWithDatabase.map(({ deployment, container }) => envValue(run, deployment, container, "DATABASE_PASSWORD")))],
         spDatabaseNodes: spWithDatabase.map(({ deployment }) => deployment.metadata.name).sort(),
         spAdmin: [...new Set(sp.map(({ deployment, container }) => envValue(run, deployment, container, "ADMIN_PASSWORD")))],
@@ -604,13 +616,12 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
             }
         });
 
-        it("creates SP_MGT_DB and SP_WORKER_STATE_DB on first start and grants the application user (database.username, not root) on both", () => {
+        it("creates SP_MGT_DB and SP_WORKER_STATE_DB at every start and grants the application user (database.username, not root) on both", () => {
             const deployment = workloadBehind(run, "sp-rdbms");
-            const container = onlyContainer(deployment);
-            const sql = configMapText(configMapMountedAt(run, deployment, container, "/docker-entrypoint-initdb.d"));
+            const sql = mysqlAdminSql(run, deployment);
             const username = effective(config, "database").username;
             assert.notEqual(username, "root");
-            assert.equal(envValue(run, deployment, container, "MYSQL_USER"), username);
+            assert.equal(envValue(run, deployment, mysqlAdminStep(deployment), "APP_USER"), username);
             for (const database of ["SP_MGT_DB", "SP_WORKER_STATE_DB"]) {
                 assert.match(sql, new RegExp(`CREATE DATABASE (IF NOT EXISTS )?\`?${database}\`?`, "i"), `init SQL does not create ${database}`);
                 assert.match(
@@ -619,7 +630,8 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
                     `init SQL does not grant ${username} on ${database}`,
                 );
             }
-            assert.doesNotMatch(sql, /TO '?root'?/i, "init SQL grants to root");
+            const databaseGrantees = [...sql.matchAll(/GRANT [^;]+ ON `?SP_\w+`?\.\* TO '?(\w+)'?/gi)].map((match) => match[1]);
+            assert.deepEqual([...new Set(databaseGrantees)], [username], "SP's databases are granted to another user than database.username");
         });
 
         it("creates the application user with the password SP connects with, and gives root a different one", () => {
@@ -963,9 +975,8 @@ describe("dependencies: images and application user come from the settings", () 
 
     it("creates, grants and connects as the configured database.username", () => {
         const mysql = workloadBehind(run, "sp-rdbms");
-        const container = onlyContainer(mysql);
-        assert.equal(envValue(run, mysql, container, "MYSQL_USER"), username);
-        const sql = configMapText(configMapMountedAt(run, mysql, container, "/docker-entrypoint-initdb.d"));
+        assert.equal(envValue(run, mysql, mysqlAdminStep(mysql), "APP_USER"), username);
+        const sql = mysqlAdminSql(run, mysql);
         for (const database of ["SP_MGT_DB", "SP_WORKER_STATE_DB"]) {
             assert.match(sql, new RegExp(`GRANT [^;]+ ON \`?${database}\`?\\.\\* TO '?${username}'?`, "i"));
         }
