@@ -43,6 +43,12 @@ export const tlsDir = `${imageUserHome}/wso2sp-tls`;
 export const tlsFiles = ["keystore.jks", "truststore.jks"] as const;
 
 /**
+ * Where the CA bundles the stack trusts besides its own CA are mounted, one PEM file each; with own
+ * TLS, start.sh builds the JVM-wide trust store from `tlsDir`'s truststore.jks and these alone.
+ */
+export const trustedCasDir = `${imageUserHome}/wso2sp-trusted-cas`;
+
+/**
  * The keystore every SP listener uses unless the stack brings its own, and the JVM-wide stores that
  * runtime/<profile>/carbon.sh fixes after $JAVA_OPTS (product-sp v4.4.0):
  * `-Djavax.net.ssl.keyStore=$CARBON_HOME/resources/security/wso2carbon.jks`,
@@ -57,7 +63,7 @@ export const siddhiFilesMountPath = `${productHome}/deployment/siddhi-files/`;
  * Directories an additional volume must not be mounted at, above or inside: the program's own mounts
  * (and the product home must not be hidden either).
  */
-export const reservedMountRoots = [configVolumeRoot, overlayRoot, podScriptsDir, imageArtifactVolumeRoot, tlsDir] as const;
+export const reservedMountRoots = [configVolumeRoot, overlayRoot, podScriptsDir, imageArtifactVolumeRoot, tlsDir, trustedCasDir] as const;
 
 /** The mount path of an additional volume that overlays the product home. */
 export function overlayMountPath(volumeName: string): string {

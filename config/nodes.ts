@@ -47,6 +47,16 @@ export interface SpNodeSpec {
     dependsOn: Dependency[];
 }
 
+/** How SP's HTTPS clients check their peers. */
+export interface TrustOptions {
+    /**
+     * `wso2.carbon.hostnameVerificationEnabled` of every node (a deployment.yaml key read by
+     * carbon-analytics-common's AnalyticsHttpClientBuilderServiceImpl, not a system property;
+     * docs/trust.md): the peer's certificate must carry the name it is called by.
+     */
+    hostnameVerification: boolean;
+}
+
 const literal = (name: string, value: string | number): EnvVar => ({ name, value: String(value) });
 const fromPod = (name: string, fieldPath: string): EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
@@ -59,7 +69,12 @@ const dashboardOffset = 2;
  * is set here from the same names the Services get; passwords only as references to the
  * credentials Secret.
  */
-export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credentialsSecretName: pulumi.Input<string>): SpNodeSpec[] {
+export function spNodeSpecs(
+    settings: Settings,
+    endpoints: Endpoints,
+    credentialsSecretName: pulumi.Input<string>,
+    trust: TrustOptions = { hostnameVerification: false },
+): SpNodeSpec[] {
     // Naming the Secret by its output makes every Deployment wait until the Secret exists.
     const fromSecret = (name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: credentialsSecretName, key } } });
     const credentials = [
@@ -69,6 +84,7 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
         fromSecret("KEYSTORE_PASSWORD", credentialKeys.keystorePassword),
         fromSecret("TRUSTSTORE_PASSWORD", credentialKeys.truststorePassword),
         fromSecret("EMBEDDED_DB_PASSWORD", credentialKeys.embeddedDbPassword),
+        literal("HOSTNAME_VERIFICATION", String(trust.hostnameVerification)),
         // Every listener's keystore (confs/*/deployment.yaml); with own TLS material start.sh also adds
         // OWN_TRUSTSTORE's certificates to the JVM-wide trust store the inter-node calls verify with.
         ...(settings.tls.secretName === ""
