@@ -184,7 +184,14 @@ export class SpNode extends pulumi.ComponentResource {
                                 securityContext: containerSecurity,
                                 volumeMounts: [
                                     scriptsMount,
-                                    ...[...args.configMounts, ...args.claimMounts].map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
+                                    ...args.configMounts.map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
+                                    // An overlay is only copied from: read-only, so no node can plant code that
+                                    // every other node copies over its product home at its next start.
+                                    ...args.claimMounts.map(({ volumeName, mountPath, overlaysProductHome }) => ({
+                                        name: volumeName,
+                                        mountPath,
+                                        ...(overlaysProductHome ? { readOnly: true } : {}),
+                                    })),
                                     ...(args.tls ? [{ name: tlsVolume, mountPath: tlsDir, readOnly: true }] : []),
                                     ...(caBundles.length > 0 ? [{ name: caBundlesVolume, mountPath: trustedCasDir, readOnly: true }] : []),
                                 ],
