@@ -199,7 +199,7 @@ describe("trust: the stack's CA instead of the bundled anchors", function () {
             {
                 args: {
                     namespace: "wso2",
-                    spec: { ...objectlessSpec(), env: [{ name: "WSO2_SERVER_PROFILE", value: "worker" }] },
+                    spec: { ...minimalWorkerSpec(), env: [{ name: "WSO2_SERVER_PROFILE", value: "worker" }] },
                     image: "wso2/wso2sp-worker:4.4.0",
                     memory: "2Gi",
                     cpu: "500m",
@@ -234,7 +234,7 @@ describe("trust: the stack's CA instead of the bundled anchors", function () {
 });
 
 /** A minimal worker-like node with no dependencies and no ingress. */
-function objectlessSpec() {
+function minimalWorkerSpec() {
     return {
         name: "wso2sp-worker",
         kind: "worker",
