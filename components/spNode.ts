@@ -5,10 +5,23 @@ import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
-import { configVolumeRoot, podScriptsDir, spUserId, tlsDir, tlsFiles } from "../config/image";
+import { configVolumeRoot, podScriptsDir, spUserId, tlsDir, tlsFiles, trustedCasDir } from "../config/image";
 import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 import { ownKeystoresVolumeName } from "../config/names";
 import type { ConfigMapMount } from "./confsConfigMaps";
+
+/** A PEM CA bundle, one key of a ConfigMap or Secret in the node's namespace. */
+export interface CaBundleRef {
+    kind: "ConfigMap" | "Secret";
+    name: string;
+    /** The key that holds the PEM certificates. */
+    key: string;
+}
+
+/** The file a CA bundle becomes under `trustedCasDir`; start.sh names its trust store entries after it. */
+export function caBundleFile(bundle: CaBundleRef): string {
+    return `${bundle.kind.toLowerCase()}-${bundle.name}-${bundle.key}`;
+}
 
 /** An NFS claim as a pod mounts it. */
 export interface ClaimMount {
@@ -67,7 +80,15 @@ export interface SpNodeArgs {
      * `tlsDir`, and NGINX verifies the node's certificate with its ca.crt. Unset: the image's default
      * keystore, which NGINX cannot verify.
      */
-    tls?: { secretName: string };
+    tls?: {
+        secretName: string;
+        /**
+         * CA bundles trusted besides the Secret's truststore.jks (an external database's CA, those of
+         * endpoints the apps call): start.sh builds the JVM-wide trust store from these and the
+         * Secret alone, without the image's bundled anchors.
+         */
+        trustedCaBundles?: CaBundleRef[];
+    };
 }
 
 /** How long an SP JVM may take to open its HTTPS port before the kubelet restarts it. */
@@ -129,6 +150,8 @@ export class SpNode extends pulumi.ComponentResource {
         const overlays = [configVolumeRoot, ...args.claimMounts.filter((mount) => mount.overlaysProductHome).map((mount) => mount.mountPath)];
 
         const tlsVolume = ownKeystoresVolumeName;
+        const caBundles = args.tls?.trustedCaBundles ?? [];
+        const caBundlesVolume = "trusted-cas";
         this.deployment = new appsv1.Deployment(
             name,
             {
@@ -154,15 +177,23 @@ export class SpNode extends pulumi.ComponentResource {
                                 command: ["sh", script("start.sh")],
                                 args: overlays,
                                 lifecycle: { preStop: { exec: { command: ["sh", script("stop.sh")] } } },
-                                env: spec.env,
+                                env: caBundles.length > 0 ? [...spec.env, { name: "TRUSTED_CAS", value: trustedCasDir }] : spec.env,
                                 ports: spec.listeners.map(({ name: portName, port }) => ({ name: portName, containerPort: port, protocol: "TCP" })),
                                 resources: resources(args.memory, args.cpu),
                                 ...tcpProbes(spec.nodePort, startupSeconds),
                                 securityContext: containerSecurity,
                                 volumeMounts: [
                                     scriptsMount,
-                                    ...[...args.configMounts, ...args.claimMounts].map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
+                                    ...args.configMounts.map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
+                                    // An overlay is only copied from: read-only, so no node can plant code that
+                                    // every other node copies over its product home at its next start.
+                                    ...args.claimMounts.map(({ volumeName, mountPath, overlaysProductHome }) => ({
+                                        name: volumeName,
+                                        mountPath,
+                                        ...(overlaysProductHome ? { readOnly: true } : {}),
+                                    })),
                                     ...(args.tls ? [{ name: tlsVolume, mountPath: tlsDir, readOnly: true }] : []),
+                                    ...(caBundles.length > 0 ? [{ name: caBundlesVolume, mountPath: trustedCasDir, readOnly: true }] : []),
                                 ],
                             },
                         ],
@@ -173,6 +204,22 @@ export class SpNode extends pulumi.ComponentResource {
                             // Only the Java stores: the PEM key and certificates stay out of the container.
                             ...(args.tls
                                 ? [{ name: tlsVolume, secret: { secretName: args.tls.secretName, defaultMode: 0o440, items: tlsFiles.map((file) => ({ key: file, path: file })) } }]
+                                : []),
+                            ...(caBundles.length > 0
+                                ? [
+                                      {
+                                          name: caBundlesVolume,
+                                          projected: {
+                                              defaultMode: 0o444,
+                                              sources: caBundles.map((bundle) => {
+                                                  const items = [{ key: bundle.key, path: caBundleFile(bundle) }];
+                                                  return bundle.kind === "ConfigMap"
+                                                      ? { configMap: { name: bundle.name, items } }
+                                                      : { secret: { name: bundle.name, items } };
+                                              }),
+                                          },
+                                      },
+                                  ]
                                 : []),
                         ],
                     },

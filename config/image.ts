@@ -44,6 +44,12 @@ export const tlsDir = `${imageUserHome}/wso2sp-tls`;
 export const tlsFiles = ["keystore.jks", "truststore.jks"] as const;
 
 /**
+ * Where the CA bundles the stack trusts besides its own CA are mounted, one PEM file each; with own
+ * TLS, start.sh builds the JVM-wide trust store from `tlsDir`'s truststore.jks and these alone.
+ */
+export const trustedCasDir = `${imageUserHome}/wso2sp-trusted-cas`;
+
+/**
  * The keystore every SP listener uses unless the stack brings its own, and the JVM-wide stores that
  * runtime/<profile>/carbon.sh fixes after $JAVA_OPTS (product-sp v4.4.0):
  * `-Djavax.net.ssl.keyStore=$CARBON_HOME/resources/security/wso2carbon.jks`,
@@ -58,9 +64,56 @@ export const siddhiFilesMountPath = `${productHome}/deployment/siddhi-files/`;
  * Directories an additional volume must not be mounted at, above or inside: the program's own mounts
  * (and the product home must not be hidden either).
  */
-export const reservedMountRoots = [configVolumeRoot, overlayRoot, podScriptsDir, imageArtifactVolumeRoot, tlsDir] as const;
+export const reservedMountRoots = [configVolumeRoot, overlayRoot, podScriptsDir, imageArtifactVolumeRoot, tlsDir, trustedCasDir] as const;
 
 /** The mount path of an additional volume that overlays the product home. */
 export function overlayMountPath(volumeName: string): string {
     return `${overlayRoot}/${volumeName}`;
+}
+
+/**
+ * An image reference the kubelet pulls as written (distribution/reference grammar: lower-case
+ * repository path, no empty segments), optionally tagged, optionally pinned by digest.
+ */
+export const imageReferencePattern =
+    /^(?:(?<registry>[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)*(?::\d{1,5})?)\/)?(?<repository>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>\w[\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+
+/**
+ * Why `reference` is not an image pinned by digest (`name[:tag]@sha256:<64 lower-case hex>`), or
+ * undefined when it is. A digest names one image for good: a tag can be moved to other content.
+ */
+export function pinnedImageProblem(reference: string): string | undefined {
+    const at = reference.lastIndexOf("@");
+    if (at === -1) {
+        return "is not pinned by digest: write it as name@sha256:<64 hex digits> (docker buildx imagetools inspect <image> prints it)";
+    }
+    if (!/^sha256:[a-f0-9]{64}$/.test(reference.slice(at + 1))) {
+        return "has a digest that is not sha256: followed by 64 lower-case hex digits";
+    }
+    if (!imageReferencePattern.test(reference)) {
+        return "is not an image reference the kubelet can pull: lower-case repository path, no empty segments, then @sha256:<digest>";
+    }
+    return undefined;
+}
+
+/** The repositories of the SP images, one per profile (config/nodes.ts `imageName`). */
+export const spImageNames = ["wso2sp-manager", "wso2sp-worker", "wso2sp-dashboard"] as const;
+export type SpImageName = (typeof spImageNames)[number];
+
+/** Why `reference` cannot pin the SP image `imageName`, or undefined: pinned, and of that repository. */
+export function pinnedSpImageProblem(imageName: SpImageName, reference: string): string | undefined {
+    const problem = pinnedImageProblem(reference);
+    if (problem !== undefined) {
+        return problem;
+    }
+    const repository = imageReferencePattern.exec(reference)?.groups?.repository ?? "";
+    return repository === imageName || repository.endsWith(`/${imageName}`) ? undefined : `must be an image of the repository …/${imageName}, which its nodes run`;
+}
+
+/**
+ * The image each SP node runs: the pinned reference given for its repository, else
+ * `<registry>/<name>:<tag>`. One tag serves three images, so only a reference per image can pin them.
+ */
+export function spImage(registry: string, tag: string, pinned: Partial<Record<SpImageName, string>>): (imageName: string) => string {
+    return (imageName) => pinned[imageName as SpImageName] ?? `${registry}/${imageName}:${tag}`;
 }

@@ -47,6 +47,64 @@ export interface SpNodeSpec {
     dependsOn: Dependency[];
 }
 
+/** Options of the SP nodes that no stack setting carries yet. */
+export interface SpNodeOptions {
+    /**
+     * `wso2.carbon.hostnameVerificationEnabled` of every node (a deployment.yaml key read by
+     * carbon-analytics-common's AnalyticsHttpClientBuilderServiceImpl, not a system property;
+     * docs/trust.md): the peer's certificate must carry the name it is called by.
+     */
+    hostnameVerification: boolean;
+    /** Keys of a Secret the nodes that run apps (managers, workers, receiver) get as environment variables. */
+    appSecrets?: AppSecretEnv;
+}
+
+/**
+ * Keys of one Kubernetes Secret handed to the SP nodes that compile and run Siddhi apps. SP 4.4.0
+ * does not replace `${NAME}` in apps (Siddhi 4.5.9): an app names a `siddhi.refs` entry of
+ * deployment.yaml (`@store(ref='…')`), whose options carbon-config fills from these variables at
+ * start (docs/app-secrets.md).
+ */
+export interface AppSecretEnv {
+    /** A Secret in the stack's namespace. */
+    secretName: string;
+    /** Environment variable → key of the Secret. */
+    variables: Record<string, string>;
+}
+
+/** The env entries of an AppSecretEnv, each a reference to the Secret's key (the value never appears). */
+export function appSecretEnv(source: AppSecretEnv): EnvVar[] {
+    return Object.entries(source.variables).map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: source.secretName, key } } }));
+}
+
+/** A variable carbon-config's `${NAME}` can read. */
+const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What the API server accepts as a Secret key. */
+const secretKeyPattern = /^[-._a-zA-Z0-9]{1,253}$/;
+
+/**
+ * What is wrong with an AppSecretEnv given the variables the program sets itself (the `env` of
+ * `specs` built without `appSecrets`): one line per problem, for the settings layer to report.
+ */
+export function appSecretEnvProblems(source: AppSecretEnv, specs: SpNodeSpec[]): string[] {
+    const taken = new Set(specs.flatMap((spec) => spec.env.map((variable) => variable.name)));
+    const problems: string[] = [];
+    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(source.secretName)) {
+        problems.push(`the Secret name ${JSON.stringify(source.secretName)} is not a Kubernetes object name (lower-case letters, digits, '-', '.')`);
+    }
+    for (const [name, key] of Object.entries(source.variables)) {
+        if (!envNamePattern.test(name)) {
+            problems.push(`variable ${JSON.stringify(name)} may hold only letters, digits and '_', not starting with a digit, so that \${${name}} can name it`);
+        } else if (taken.has(name)) {
+            problems.push(`variable ${name} is set by the program itself; choose another name`);
+        }
+        if (!secretKeyPattern.test(key)) {
+            problems.push(`variable ${name}: ${JSON.stringify(key)} is not a Secret key (letters, digits, '-', '_', '.')`);
+        }
+    }
+    return problems;
+}
+
 const literal = (name: string, value: string | number): EnvVar => ({ name, value: String(value) });
 const fromPod = (name: string, fieldPath: string): EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
@@ -59,7 +117,12 @@ const dashboardOffset = 2;
  * placeholder in `confs/` (docs/configuration.md) is set here from the same names the Services
  * get; passwords only as references to the credentials Secret.
  */
-export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credentialsSecretName: pulumi.Input<string>): SpNodeSpec[] {
+export function spNodeSpecs(
+    settings: Settings,
+    endpoints: Endpoints,
+    credentialsSecretName: pulumi.Input<string>,
+    options: SpNodeOptions = { hostnameVerification: false },
+): SpNodeSpec[] {
     // Naming the Secret by its output makes every Deployment wait until the Secret exists.
     const fromSecret = (name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: credentialsSecretName, key } } });
     const credentials = [
@@ -69,6 +132,7 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
         fromSecret("KEYSTORE_PASSWORD", credentialKeys.keystorePassword),
         fromSecret("TRUSTSTORE_PASSWORD", credentialKeys.truststorePassword),
         fromSecret("EMBEDDED_DB_PASSWORD", credentialKeys.embeddedDbPassword),
+        literal("HOSTNAME_VERIFICATION", String(options.hostnameVerification)),
         // Every listener's keystore (confs/*/deployment.yaml); with own TLS material start.sh also adds
         // OWN_TRUSTSTORE's certificates to the JVM-wide trust store the inter-node calls verify with.
         ...(settings.tls.secretName === ""
@@ -89,6 +153,8 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
         literal("MANAGER_2_HOST", nodeServiceNames.manager2),
         literal("MANAGER_2_PORT", managerPorts.manager2),
     ];
+    // Managers compile apps too (to split them); workers and the receiver run them.
+    const appSecrets = options.appSecrets ? appSecretEnv(options.appSecrets) : [];
     const databaseDependency = { name: "database", addresses: [`${endpoints.database.host}:${endpoints.database.port}`] };
     const managerDependency = {
         name: "manager",
@@ -114,6 +180,7 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
             ...database,
             literal("KAFKA_BOOTSTRAP_SERVERS", endpoints.kafkaBootstrapServers),
             literal("ZOOKEEPER_CONNECT", endpoints.zookeeperConnect),
+            ...appSecrets,
         ],
         ingressHost,
         singleton: true,
@@ -148,6 +215,7 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
                 ...credentials,
                 ...database,
                 ...managers,
+                ...appSecrets,
             ],
             ingressHost: "",
             singleton: receiver,

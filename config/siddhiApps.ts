@@ -151,6 +151,7 @@ function checkApp(shown: string, fileName: string, content: string, problems: st
         usable = false;
     }
     usable = checkDistribution(masked, elements, at, lineOf, problems) && usable;
+    usable = checkSecretOptions(masked, strings, at, problems) && usable;
     return { name, at: at(offset), usable };
 }
 
@@ -191,6 +192,37 @@ function checkDistribution(
                     "the leader manager requires one parallel per execGroup",
             );
         }
+    }
+    return problems.length === before;
+}
+
+/** Option keys that name a credential: their value must not be written in the app. */
+const secretKeyPattern = /password|secret|token/i;
+/** A value that is only a variable reference, `${NAME}`. */
+const variableOnly = /^\$\{\w+\}$/;
+
+/**
+ * Options such as `password='…'` in any annotation (or a query's `set x.password = '…'`): apps are
+ * ConfigMaps, so a literal lands in Pulumi state, PR diffs and every reader of the namespace. A
+ * `${NAME}` value is no way out on SP 4.4.0: Siddhi 4.5.9 substitutes no variables in apps (that
+ * came with Siddhi 5.0, docs/app-secrets.md), it would reach the store or sink as that text. SP 4.4.0
+ * takes such options from `siddhi.refs` of deployment.yaml (`@store(ref='…')`), where carbon-config
+ * fills `${NAME}` from the environment. Messages name the key and line, never the value.
+ */
+function checkSecretOptions(masked: string, strings: StringLiteral[], at: (offset: number) => string, problems: string[]): boolean {
+    const before = problems.length;
+    for (const literal of strings) {
+        const preceding = masked.slice(0, literal.start);
+        const key = /([A-Za-z_][\w.:-]*)\s*=\s*$/.exec(preceding.slice(Math.max(preceding.lastIndexOf(","), preceding.lastIndexOf("(")) + 1))?.[1];
+        if (key === undefined || !secretKeyPattern.test(key)) {
+            continue;
+        }
+        const fix = `move the option into a siddhi.refs entry of deployment.yaml in confs/ (workers, receiver and managers) and write ref='<that entry>' here (README, "Secrets in apps")`;
+        problems.push(
+            variableOnly.test(literal.value)
+                ? `${at(literal.start)}: option ${key} is a \${…} reference, which SP 4.4.0 does not replace in apps (Siddhi 4.5.9); ${fix}`
+                : `${at(literal.start)}: option ${key} holds a literal credential, which would be stored in a ConfigMap and in Pulumi state; ${fix}`,
+        );
     }
     return problems.length === before;
 }

@@ -50,16 +50,41 @@ done
 
 # Own TLS material (tls.secretName): runtime/<profile>/carbon.sh (product-sp v4.4.0)
 # fixes the JVM-wide trust store after $JAVA_OPTS, as client-truststore.jks with
-# the password wso2carbon, and the inter-node calls verify peers through it. So
-# the stack's trusted certificates are added to that file, which keeps its
-# password: a trust store holds no secret, the password only guards integrity.
+# the password wso2carbon, and the inter-node calls, the database driver and the
+# apps' HTTPS clients verify peers through it. The bundled file holds about 96
+# anchors, among them the wso2carbon certificate whose private key ships with
+# every SP download, so it is replaced by a fresh store holding only the stack's
+# trust store and each CA bundle under $TRUSTED_CAS (docs/trust.md). The
+# password guards only the file's integrity: a trust store holds no secret.
 if [ -n "${OWN_TRUSTSTORE:-}" ]; then
     truststore="$home/resources/security/client-truststore.jks"
-    if ! keytool -importkeystore -noprompt -srckeystore "$OWN_TRUSTSTORE" -srcstorepass:env KEYSTORE_PASSWORD -destkeystore "$truststore" -deststorepass:env TRUSTSTORE_PASSWORD; then
-        echo "start: could not add $OWN_TRUSTSTORE to $truststore: is keystorePassword the password of the stores in tls.secretName?" >&2
+    fresh="$truststore.fresh"
+    rm -f "$fresh"
+    if ! keytool -importkeystore -noprompt -srckeystore "$OWN_TRUSTSTORE" -srcstorepass:env KEYSTORE_PASSWORD -destkeystore "$fresh" -deststoretype JKS -deststorepass:env TRUSTSTORE_PASSWORD; then
+        echo "start: could not read $OWN_TRUSTSTORE: is keystorePassword the password of the stores in tls.secretName?" >&2
         exit 1
     fi
-    echo "start: added the certificates of $OWN_TRUSTSTORE to $truststore"
+    for bundle in "${TRUSTED_CAS:-/nonexistent}"/*; do
+        [ -f "$bundle" ] || continue
+        # keytool -importcert takes one certificate from its input: a bundle is fed to it one by one.
+        count=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$bundle" || true)
+        if [ "$count" -eq 0 ]; then
+            echo "start: the CA bundle $bundle holds no PEM certificate" >&2
+            exit 1
+        fi
+        n=1
+        while [ "$n" -le "$count" ]; do
+            if ! awk -v want="$n" '/-----BEGIN CERTIFICATE-----/ { seen++ } seen == want { print } seen == want && /-----END CERTIFICATE-----/ { exit }' "$bundle" |
+                keytool -importcert -noprompt -alias "$(basename "$bundle")-$n" -keystore "$fresh" -storetype JKS -storepass:env TRUSTSTORE_PASSWORD; then
+                echo "start: could not add certificate $n of the CA bundle $bundle to the trust store" >&2
+                exit 1
+            fi
+            n=$((n + 1))
+        done
+        echo "start: trusted the $count certificates of $bundle"
+    done
+    mv -f "$fresh" "$truststore"
+    echo "start: $truststore now holds only the stack's trust store and its CA bundles"
 fi
 
 # The profile script runs the JVM as a child of further shells, which never pass

@@ -1,12 +1,11 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { objectNamed, objectsOfKind, ProgramRun, projectDir, runFixture, sharedFixture, secretStandIn, setPath } from "./harness";
-import { copyOfConfs, directoryWith, writeExecutable } from "./temporaryFiles";
+import { copyOfConfs } from "./temporaryFiles";
 
 const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
 const podSpec = (deployment: Record<string, any>) => deployment.spec.template.spec;
@@ -325,60 +324,5 @@ describe("own TLS material", () => {
             runFixture("in-cluster", undefined, { keystorePassword: "a-keystore-password" }),
             /wso2-sp:tls\.secretName is required when keystorePassword is set/,
         );
-    });
-
-    /**
-     * Runs the start.sh the external stack emits against a stand-in product home, with a stand-in
-     * keytool that records its arguments and the passwords it finds in its environment.
-     */
-    function startWithOwnTruststore(keytoolStatus: number) {
-        const worker = objectNamed(run, "Deployment", "wso2sp-worker");
-        const scriptsVolume = podSpec(worker).volumes.find((volume: any) => volume.name === "pod-scripts");
-        const script = objectNamed(run, "ConfigMap", scriptsVolume.configMap.name).data["start.sh"];
-        const dir = directoryWith();
-        writeExecutable(path.join(dir, "home/bin/worker.sh"), 'echo "server started"\n');
-        writeExecutable(path.join(dir, "start.sh"), script);
-        writeExecutable(path.join(dir, "bin/keytool"), `printf '%s\\n' "$@" > "${dir}/keytool-args"\necho "$KEYSTORE_PASSWORD $TRUSTSTORE_PASSWORD" > "${dir}/keytool-env"\nexit ${keytoolStatus}\n`);
-        const env = envOf(worker);
-        const result = spawnSync("sh", [path.join(dir, "start.sh")], {
-            encoding: "utf8",
-            env: {
-                ...process.env,
-                PATH: `${dir}/bin:${process.env.PATH}`,
-                WSO2_SERVER_HOME: path.join(dir, "home"),
-                WSO2_SERVER_PROFILE: "worker",
-                OWN_TRUSTSTORE: env.get("OWN_TRUSTSTORE").value,
-                KEYSTORE_PASSWORD: "stack-keystore-password",
-                TRUSTSTORE_PASSWORD: "wso2carbon",
-            },
-        });
-        const read = (file: string) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), "utf8").trim() : "");
-        return { result, args: read("keytool-args").split("\n"), env: read("keytool-env"), home: path.join(dir, "home") };
-    }
-
-    it("at start, the stack's trust store is added to the JVM-wide client-truststore.jks, passwords never on the command line", () => {
-        const { result, args, env, home } = startWithOwnTruststore(0);
-        assert.equal(result.status, 0, result.stderr);
-        assert.match(result.stdout, /server started/);
-        assert.deepEqual(args, [
-            "-importkeystore",
-            "-noprompt",
-            "-srckeystore",
-            "/home/wso2carbon/wso2sp-tls/truststore.jks",
-            "-srcstorepass:env",
-            "KEYSTORE_PASSWORD",
-            "-destkeystore",
-            `${home}/resources/security/client-truststore.jks`,
-            "-deststorepass:env",
-            "TRUSTSTORE_PASSWORD",
-        ]);
-        assert.equal(env, "stack-keystore-password wso2carbon");
-    });
-
-    it("a trust store that cannot be read stops the start, naming the setting to check", () => {
-        const { result } = startWithOwnTruststore(1);
-        assert.notEqual(result.status, 0);
-        assert.doesNotMatch(result.stdout, /server started/);
-        assert.match(result.stderr, /is keystorePassword the password of the stores in tls\.secretName\?/);
     });
 });

@@ -233,6 +233,35 @@ describe("Siddhi apps: refused before anything is registered", () => {
         });
     }
 
+    it("refuses a literal credential in any annotation, one-line ones included, naming file, line and key but never the value", async () => {
+        const message = await refusal({
+            "Store.siddhi": app(
+                "Store",
+                "@store(type='rdbms', jdbc.url='jdbc:mysql://db:3306/x',\n        username='sp',\n        password='hunter2-store')\ndefine table T (a int);\n" +
+                    "@sink(type='http', publisher.url='https://api.example.com', Consumer.Secret = \"hunter2-sink\") @map(type='json') define stream Out (a int);\n" +
+                    "@source(type='http', receiver.url='http://0.0.0.0:8006/in', access.TOKEN=\"\"\"hunter2-source\"\"\") define stream In (a int);\n",
+            ),
+        });
+        assert.match(message, /apps\/Store\.siddhi:4: option password holds a literal credential/);
+        assert.match(message, /apps\/Store\.siddhi:6: option Consumer\.Secret holds a literal credential/);
+        assert.match(message, /apps\/Store\.siddhi:7: option access\.TOKEN holds a literal credential/);
+        assert.match(message, /ref='<that entry>'/);
+        assert.doesNotMatch(message, /hunter2/, "the message never shows the value");
+    });
+
+    it("refuses a ${NAME} credential too: SP 4.4.0's Siddhi 4.5.9 does not replace variables in apps", async () => {
+        const message = await refusal({ "Env.siddhi": app("Env", "@store(type='rdbms', datasource='SP_DATA', password='${DB_PASSWORD}')\ndefine table T (a int);\n") });
+        assert.match(message, /apps\/Env\.siddhi:2: option password is a \$\{…\} reference, which SP 4\.4\.0 does not replace in apps/);
+    });
+
+    it("accepts credentials taken from a siddhi.refs entry, and the words in comments, values and other keys", async () => {
+        const body =
+            "-- @store(type='rdbms', password='not-read')\n@store(ref='spData')\ndefine table T (label string);\n" +
+            "from In select 'password' as label insert into T;\n@info(name='token-counter')\nfrom In select 'secret' as label insert into Out;\n";
+        const run = await runFixture("in-cluster", withApps(directoryWith({ "Refs.siddhi": app("Refs", body) })));
+        assert.deepEqual(run.outputs.siddhiAppsDeployed, ["Refs"]);
+    });
+
     it("refuses a file that is not UTF-8", async () => {
         const dir = directoryWith({});
         fs.writeFileSync(path.join(dir, "Latin.siddhi"), Buffer.from([...Buffer.from("@App:name('Latin')\n-- caf"), 0xe9]));

@@ -106,6 +106,24 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
             assert.deepEqual(spContainer(objectNamed(withTwo, "Deployment", "wso2sp-dashboard")).args, [configVolume]);
         });
 
+        it("overlay volumes are mounted read-only in every node; a volume with its own mountPath and the managers' Siddhi files stay writable", async () => {
+            const withPlain = await runFixture("in-cluster", (config) => {
+                setPath(config, "additionalVolumes[1]", { name: "sp-plain", path: "/exports/wso2sp/plain", mountPath: "/opt/plain", nodes: ["worker", "manager"] });
+            });
+            const overlayMounts = spNodes.flatMap((name) =>
+                spContainer(objectNamed(withPlain, "Deployment", name)).volumeMounts.filter((mount: any) => mount.mountPath.startsWith(`${overlays}/`)),
+            );
+            assert.ok(overlayMounts.length >= 3, JSON.stringify(overlayMounts));
+            assert.ok(overlayMounts.every((mount: any) => mount.readOnly === true), JSON.stringify(overlayMounts));
+            for (const name of ["wso2sp-worker", "wso2sp-manager-1"]) {
+                const mounts = spContainer(objectNamed(withPlain, "Deployment", name)).volumeMounts;
+                const plain = mounts.find((mount: any) => mount.mountPath === "/opt/plain");
+                assert.ok(plain && !plain.readOnly, `${name}: ${JSON.stringify(plain)}`);
+            }
+            const siddhiFiles = spContainer(objectNamed(withPlain, "Deployment", "wso2sp-manager-1")).volumeMounts.find((mount: any) => mount.mountPath.endsWith("/deployment/siddhi-files/"));
+            assert.ok(siddhiFiles && !siddhiFiles.readOnly, JSON.stringify(siddhiFiles));
+        });
+
         /** Runs the emitted start.sh against a stand-in product home whose profile script records that it ran. */
         function start(home: string, dirs: string[], asUser?: number) {
             const productHome = path.join(home, "wso2sp");
