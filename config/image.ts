@@ -41,6 +41,8 @@ export const podScriptsDir = `${imageUserHome}/wso2sp-pod-scripts`;
 export const tlsDir = `${imageUserHome}/wso2sp-tls`;
 /** The keys of that Secret the pods mount, as cert-manager's JKS keystore output names them. */
 export const tlsFiles = ["keystore.jks", "truststore.jks"] as const;
+/** The key of that Secret NGINX verifies each node's certificate with (`proxy-ssl-secret`). */
+export const tlsCaFile = "ca.crt";
 
 /**
  * The keystore every SP listener uses unless the stack brings its own, and the JVM-wide stores that

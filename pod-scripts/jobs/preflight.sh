@@ -1,8 +1,8 @@
 #!/bin/sh
 # Checks, as the user that will use it, what a workload mounts before the
 # workload starts (README, Troubleshooting). Runs in the workload's own image:
-# the SP images (Ubuntu) and mysql:5.7 (Debian or Oracle Linux) all ship sh,
-# id, stat and touch.
+# the SP images (Ubuntu) and mysql:5.7 (Debian or Oracle Linux) all ship sh and
+# coreutils (id, stat, ls, head).
 #
 # Usage:
 #   preflight.sh volume NAME SERVER:PATH DIR write|read UID:GID MODE
@@ -32,15 +32,24 @@ usage() {
 }
 
 # Whether DIR is on a read-only mount: the longest mount point of /proc/mounts
-# that is DIR or above it decides.
+# that is DIR or above it decides (the last one listed, if mounted over). Plain
+# sh: the mysql:5.7 images on Oracle Linux slim need not have awk.
 read_only_mount() {
-    awk -v dir="$1" '
-        { point = $2; gsub(/\\040/, " ", point) }
-        dir == point || index(dir, point == "/" ? "/" : point "/") == 1 {
-            if (length(point) >= best) { best = length(point); ro = ($4 ~ /(^|,)ro(,|$)/) }
-        }
-        END { exit ro ? 0 : 1 }
-    ' /proc/mounts 2>/dev/null
+    best=-1 ro=no
+    while read -r _ point _ options _; do
+        case $1/ in
+            "${point%/}"/*) ;;
+            *) continue ;;
+        esac
+        if [ ${#point} -ge "$best" ]; then
+            best=${#point}
+            case ,$options, in
+                *,ro,*) ro=yes ;;
+                *) ro=no ;;
+            esac
+        fi
+    done </proc/mounts
+    [ "$ro" = yes ]
 }
 
 check_volume() {
