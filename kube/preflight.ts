@@ -19,7 +19,8 @@ import { containerSecurity, podSecurity, resources, workloadLabels } from "./wor
  *   await gives up;
  * - one Job per volume: a timeout names the one export that did not mount.
  * The check runs once per claim, image and script (a new name for each, as a Job's pod template
- * cannot change); a pod that starts later on a changed export is not checked again.
+ * cannot change); a pod that starts later on a changed export is not checked again. The facts
+ * relied on (users, tools in the images, keys) are in docs/preflight.md.
  */
 
 /** The script (pod-scripts/jobs/preflight.sh), passed inline: no ConfigMap to wait for. */
