@@ -5,9 +5,11 @@
  * minutes, named.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { directoryWith } from "./temporaryFiles";
 import { objectNamed, objectsOfKind, projectDir, type ProgramRun, runProgram } from "./harness";
 
 const program = path.join(__dirname, "programs", "preflight");
@@ -142,6 +144,20 @@ describe("preflight Jobs (mocks)", () => {
             "siddhi-claim",
             "wso2sp-keystores",
         ]);
+    });
+
+    it("the emitted command runs the script with its arguments (sh -c), as the Job's user, on what is mounted", function () {
+        if (process.getuid?.() !== 0) {
+            this.skip(); // Running as uid 802 needs root, as in the dev container.
+        }
+        const job = jobs(run).find((each) => scriptArgs(each)[1] === "sp-mgt-volume-claim")!;
+        const { command } = podOf(job).containers[0];
+        const mounted = directoryWith();
+        fs.chownSync(mounted, 802, 802);
+        fs.chmodSync(mounted, 0o700);
+        const local = command.map((word: string) => (word === "/preflight" ? mounted : word));
+        const output = execFileSync("setpriv", ["--reuid=802", "--regid=802", "--clear-groups", ...local], { env: { PATH: process.env.PATH, TERMINATION_LOG: "/dev/null" } }).toString();
+        assert.match(output, /volume sp-mgt-volume-claim \(NFS 10\.0\.0\.5:\/exports\/siddhi-files, mounted at .*\): owner 802:802, mode 700; usable by uid 802 gid 802 for write/);
     });
 
     it("a changed export, image or script gives the Job a new name, so it runs again", async () => {
