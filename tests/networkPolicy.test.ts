@@ -365,13 +365,13 @@ describe("network isolation: MySQL, Kafka and ZooKeeper outside the cluster", ()
     const preflightPods = () => [...w.pods.keys()].filter((name) => /-preflight-[0-9a-f]{10}$/.test(name));
 
     it("runs no MySQL, Kafka or ZooKeeper of its own", () => {
-        // Besides the SP nodes only Jobs run, whose names carry a digest: siddhi-apps, and a keystore preflight per node.
+        // Besides the SP nodes only Jobs run, whose names carry a digest: siddhi-apps, and each node's preflight ones.
         const jobs = (name: string) => name.replace(/^wso2sp-siddhi-apps-.*/, "wso2sp-siddhi-apps").replace(/-preflight-[0-9a-f]{10}$/, "-preflight");
-        assert.deepEqual([...w.pods.keys()].map(jobs).sort(), [...spNodes, ...spNodes.map((node) => `${node}-preflight`), "wso2sp-siddhi-apps"].sort());
+        assert.deepEqual([...new Set([...w.pods.keys()].map(jobs))].sort(), [...spNodes, ...spNodes.map((node) => `${node}-preflight`), "wso2sp-siddhi-apps"].sort());
     });
 
     it("preflight pods, which only read what they mount, reach nothing and nothing reaches them (default deny)", () => {
-        assert.equal(preflightPods().length, spNodes.length);
+        assert.ok(preflightPods().length >= spNodes.length);
         for (const name of preflightPods()) {
             assert.ok(!w.evaluator.canReach(w.pod(name), database, 3306), `${name} → database`);
             assert.ok(!w.evaluator.canReach(w.pod(name), kafka, 9092), `${name} → Kafka`);
