@@ -5,7 +5,8 @@ import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
-import { configVolumeRoot, podScriptsDir, spUserId, tlsDir, tlsFiles, trustedCasDir } from "../config/image";
+import { configVolumeRoot, podScriptsDir, spUserId, tlsCaFile, tlsDir, tlsFiles, trustedCasDir } from "../config/image";
+import { preflightJob } from "../kube/preflight";
 import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 import { ownKeystoresVolumeName } from "../config/names";
 import type { ConfigMapMount } from "./confsConfigMaps";
@@ -33,6 +34,12 @@ export interface ClaimMount {
     mountPath: string;
     /** Whether the start script copies the volume's content over the product home. */
     overlaysProductHome: boolean;
+    /**
+     * The NFS export behind the claim. Given, a preflight Job checks it as the SP user (an overlay
+     * for reading, any other volume for writing) and the Deployment waits for that Job
+     * (kube/preflight.ts).
+     */
+    nfs?: { server: string; path: string };
 }
 
 export interface SpNodeArgs {
@@ -110,6 +117,7 @@ const script = (file: string) => `${podScriptsDir}/${file}`;
 function backendVerification(namespace: pulumi.Input<string>, secretName: string, serviceName: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
     return {
         "nginx.ingress.kubernetes.io/proxy-ssl-verify": "on",
+        // NGINX reads the CA from the Secret's `tlsCaFile` key.
         "nginx.ingress.kubernetes.io/proxy-ssl-secret": pulumi.interpolate`${namespace}/${secretName}`,
         "nginx.ingress.kubernetes.io/proxy-ssl-name": pulumi.interpolate`${serviceName}.${namespace}.svc`,
         "nginx.ingress.kubernetes.io/proxy-ssl-server-name": "on",
@@ -148,6 +156,26 @@ export class SpNode extends pulumi.ComponentResource {
         });
         // confs/ first, then the overlay volumes in settings order: a later one wins.
         const overlays = [configVolumeRoot, ...args.claimMounts.filter((mount) => mount.overlaysProductHome).map((mount) => mount.mountPath)];
+
+        // What the pods mount, checked before they start: each export as user 802, and the keys of the
+        // keystore Secret that the pods (tlsFiles) and NGINX (ca.crt, for nodes with an Ingress) read.
+        const preflightArgs = { namespace: args.namespace, workload: spec.name, image: args.image, userId: spUserId, imagePullSecretName: args.imagePullSecretName };
+        const preflight = [
+            ...args.claimMounts.flatMap(({ volumeName, claimName, nfs, overlaysProductHome }) =>
+                nfs
+                    ? [preflightJob(name, { ...preflightArgs, check: { volume: { name: volumeName, claimName, nfs, access: overlaysProductHome ? "read" : "write" } } }, { parent: this })]
+                    : [],
+            ),
+            ...(args.tls
+                ? [
+                      preflightJob(
+                          name,
+                          { ...preflightArgs, check: { secret: { secretName: args.tls.secretName, keys: [...tlsFiles, ...(spec.ingressHost !== "" ? [tlsCaFile] : [])] } } },
+                          { parent: this },
+                      ),
+                  ]
+                : []),
+        ];
 
         const tlsVolume = ownKeystoresVolumeName;
         const caBundles = args.tls?.trustedCaBundles ?? [];
@@ -225,7 +253,7 @@ export class SpNode extends pulumi.ComponentResource {
                     },
                 }),
             },
-            { parent: this, customTimeouts: rolloutTimeouts, dependsOn: args.rolloutAfter ? [args.rolloutAfter] : [] },
+            { parent: this, customTimeouts: rolloutTimeouts, dependsOn: [...(args.rolloutAfter ? [args.rolloutAfter] : []), ...preflight] },
         );
 
         const service = new corev1.Service(

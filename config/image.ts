@@ -42,6 +42,8 @@ export const podScriptsDir = `${imageUserHome}/wso2sp-pod-scripts`;
 export const tlsDir = `${imageUserHome}/wso2sp-tls`;
 /** The keys of that Secret the pods mount, as cert-manager's JKS keystore output names them. */
 export const tlsFiles = ["keystore.jks", "truststore.jks"] as const;
+/** The key of that Secret NGINX verifies each node's certificate with (`proxy-ssl-secret`). */
+export const tlsCaFile = "ca.crt";
 
 /**
  * Where the CA bundles the stack trusts besides its own CA are mounted, one PEM file each; with own

@@ -362,9 +362,22 @@ describe("network isolation: MySQL, Kafka and ZooKeeper outside the cluster", ()
     const kafka = { ip: "10.20.2.5" };
     const zookeeper = { ip: "10.20.3.5" };
 
+    const preflightPods = () => [...w.pods.keys()].filter((name) => /-preflight-[0-9a-f]{10}$/.test(name));
+
     it("runs no MySQL, Kafka or ZooKeeper of its own", () => {
-        // Besides the SP nodes only the siddhi-apps Job runs, whose name carries a digest.
-        assert.deepEqual([...w.pods.keys()].map((name) => name.replace(/^wso2sp-siddhi-apps-.*/, "wso2sp-siddhi-apps")).sort(), [...spNodes, "wso2sp-siddhi-apps"].sort());
+        // Besides the SP nodes only Jobs run, whose names carry a digest: siddhi-apps, and each node's preflight ones.
+        const jobs = (name: string) => name.replace(/^wso2sp-siddhi-apps-.*/, "wso2sp-siddhi-apps").replace(/-preflight-[0-9a-f]{10}$/, "-preflight");
+        assert.deepEqual([...new Set([...w.pods.keys()].map(jobs))].sort(), [...spNodes, ...spNodes.map((node) => `${node}-preflight`), "wso2sp-siddhi-apps"].sort());
+    });
+
+    it("preflight pods, which only read what they mount, reach nothing and nothing reaches them (default deny)", () => {
+        assert.ok(preflightPods().length >= spNodes.length);
+        for (const name of preflightPods()) {
+            assert.ok(!w.evaluator.canReach(w.pod(name), database, 3306), `${name} → database`);
+            assert.ok(!w.evaluator.canReach(w.pod(name), kafka, 9092), `${name} → Kafka`);
+            assert.ok(!w.evaluator.canReach(w.pod(name), w.pod("wso2sp-manager-1"), 9543), `${name} → manager`);
+            assert.ok(!w.evaluator.canReach(w.pod("wso2sp-manager-1"), w.pod(name), 9543), `manager → ${name}`);
+        }
     });
 
     it("SP nodes reach the database and Kafka networks on their ports; managers alone reach ZooKeeper's", () => {
