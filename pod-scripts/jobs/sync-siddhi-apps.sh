@@ -8,7 +8,7 @@
 # - GET /resourceClusterWorkers answers the number of registered resource nodes
 #   (sp.jobmanager.core WorkersApiServiceImpl.getResourceCluster).
 # - PUT /siddhi-apps (text/plain) compiles the app and, when it compiles, saves it as
-#   deployment/siddhi-files/<name>.siddhi; 400 with the compiler's message when not. DELETE
+#   wso2/manager/deployment/siddhi-files/<name>.siddhi; 400 with the compiler's message when not. DELETE
 #   /siddhi-apps/<name> deletes the file. The manager's file deployer then deploys, redeploys or
 #   undeploys it, and the leader distributes it to the workers (stream.processor.core
 #   SiddhiAppsApiServiceImpl, StreamProcessorService.validateAndSave, StreamProcessorDeployer).
