@@ -363,8 +363,9 @@ describe("network isolation: MySQL, Kafka and ZooKeeper outside the cluster", ()
     const zookeeper = { ip: "10.20.3.5" };
 
     it("runs no MySQL, Kafka or ZooKeeper of its own", () => {
-        // Besides the SP nodes only the siddhi-apps Job runs, whose name carries a digest.
-        assert.deepEqual([...w.pods.keys()].map((name) => name.replace(/^wso2sp-siddhi-apps-.*/, "wso2sp-siddhi-apps")).sort(), [...spNodes, "wso2sp-siddhi-apps"].sort());
+        // Besides the SP nodes only the siddhi-apps Job and its reconciler run, whose names carry a digest.
+        const named = (name: string) => name.replace(/^wso2sp-siddhi-apps-reconciler-.*/, "wso2sp-siddhi-apps-reconciler").replace(/^wso2sp-siddhi-apps-[0-9a-f]+$/, "wso2sp-siddhi-apps");
+        assert.deepEqual([...w.pods.keys()].map(named).sort(), [...spNodes, "wso2sp-siddhi-apps", "wso2sp-siddhi-apps-reconciler"].sort());
     });
 
     it("SP nodes reach the database and Kafka networks on their ports; managers alone reach ZooKeeper's", () => {

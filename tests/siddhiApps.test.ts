@@ -123,6 +123,37 @@ describe("Siddhi apps: the program", () => {
         assert.deepEqual(waitsFor, ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-receiver", "wso2sp-worker"]);
     });
 
+    it("runs the same script over the same apps every minute as a reconciler, one pass at a time, each over within the minute", () => {
+        const cronJobs = objectsOfKind(run, "CronJob");
+        assert.equal(cronJobs.length, 1);
+        const { spec } = cronJobs[0];
+        assert.equal(spec.schedule, "* * * * *");
+        assert.equal(spec.concurrencyPolicy, "Forbid");
+        assert.ok(spec.jobTemplate.spec.activeDeadlineSeconds < 60, "a pass ends before the next one is due");
+        const pass = spec.jobTemplate.spec.template;
+        const waiting = pass.spec.containers[0].env.find((variable: any) => variable.name === "TIMEOUT_SECONDS");
+        assert.ok(Number(waiting.value) < spec.jobTemplate.spec.activeDeadlineSeconds, "the script reports before Kubernetes kills it");
+        // Apart from how long it waits, a pass is the Job's pod: same script, apps, image, identity and limits.
+        const withoutWait = (pod: any) => ({ ...pod, spec: { ...pod.spec, containers: pod.spec.containers.map((container: any) => ({ ...container, env: container.env.filter((variable: any) => variable.name !== "TIMEOUT_SECONDS") })) } });
+        assert.deepEqual(withoutWait(pass), withoutWait(job(run).spec.template));
+        assert.equal(pass.spec.containers[0].resources.limits.memory, "64Mi");
+        assert.equal(pass.metadata.labels["app.kubernetes.io/component"], siddhiAppsComponent, "the Job's NetworkPolicy applies");
+    });
+
+    it("replaces the reconciler whenever the Job changes, deleting the old one and its running pass before the Job runs", () => {
+        const reconciler = run.resources.find((resource) => resource.type === "kubernetes:batch/v1:CronJob")!;
+        const jobResource = run.resources.find((resource) => resource.type === "kubernetes:batch/v1:Job")!;
+        assert.equal(reconciler.inputs.metadata.name, jobResource.inputs.metadata.name.replace("wso2sp-siddhi-apps-", "wso2sp-siddhi-apps-reconciler-"));
+        assert.equal((reconciler.options as { deleteBeforeReplace?: boolean }).deleteBeforeReplace, true);
+        assert.equal(reconciler.inputs.metadata.annotations["pulumi.com/deletionPropagationPolicy"], "foreground");
+        assert.deepEqual(((jobResource.options.dependsOn ?? []) as any[]).map((dependency) => dependency.__name), [reconciler.name]);
+    });
+
+    it("without the stack's own keystore, calls the managers without verifying the product's default certificate", () => {
+        assert.equal(env(run, "CA_CERT"), undefined);
+        assert.ok(!jobPod(run).volumes.some((volume: any) => volume.secret));
+    });
+
     it("lists the deployed apps and the smoke check as stack outputs", () => {
         assert.deepEqual(run.outputs.siddhiAppsDeployed, ["TemperatureAlerts"]);
         assert.match(run.outputs.smokeCheck, /^passed.*at least 2 workers registered, apps active: TemperatureAlerts$/);
@@ -183,6 +214,22 @@ describe("Siddhi apps: the program", () => {
             });
             assert.notEqual(job(after).metadata.name, job(baseline).metadata.name);
         });
+    });
+});
+
+describe("Siddhi apps: with the stack's own keystore (tls.secretName)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await sharedFixture("external");
+    });
+
+    it("mounts the Secret's ca.crt and calls the managers by <service>.<namespace>.svc, verifying their certificate", () => {
+        assert.equal(env(run, "MANAGER_URLS").value, "https://wso2sp-manager-1.wso2-prod.svc:9543 https://wso2sp-manager-2.wso2-prod.svc:9544");
+        const mount = sync(run).volumeMounts.find((volumeMount: any) => env(run, "CA_CERT").value.startsWith(`${volumeMount.mountPath}/`));
+        const volume = jobPod(run).volumes.find((candidate: any) => candidate.name === mount.name);
+        assert.deepEqual(volume.secret, { secretName: "wso2sp-keystores", items: [{ key: "ca.crt", path: "ca.crt" }] });
+        assert.equal(mount.readOnly, true);
+        assert.equal(env(run, "CA_CERT").value, `${mount.mountPath}/ca.crt`);
     });
 });
 
