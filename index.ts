@@ -226,7 +226,9 @@ const appsJob = new SiddhiApps(
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: credentials.pullSecretName,
         credentialsSecretName: credentials.secretName,
-        managerUrls: specs.filter((spec) => spec.kind === "manager").map((spec) => `https://${spec.name}:${spec.nodePort}`),
+        // With the stack's own certificates, by the names README has them carry, and verified.
+        managerUrls: specs.filter((spec) => spec.kind === "manager").map((spec) => `https://${settings.tls.secretName ? `${spec.name}.${settings.namespace}.svc` : spec.name}:${spec.nodePort}`),
+        caSecretName: settings.tls.secretName || undefined,
         minWorkers,
         deploymentDigest: deploymentDigest(settings.workers, confTree),
     },

@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as batchv1 from "@pulumi/kubernetes/batch/v1";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { spUserId } from "../config/image";
 import { adminUsername, commonLabels, credentialKeys } from "../config/names";
@@ -22,8 +23,17 @@ export interface SiddhiAppsArgs {
     imagePullSecretName?: pulumi.Input<string>;
     /** The credentials Secret, whose admin password the Job authenticates with. */
     credentialsSecretName: pulumi.Input<string>;
-    /** HTTPS base URLs of the managers (`https://<Service>:<port>`): the Job finds the leader among them. */
+    /**
+     * HTTPS base URLs of the managers: the Job finds the leader among them. With `caSecretName`,
+     * by names their certificate carries (`https://<Service>.<namespace>.svc:<port>`).
+     */
     managerUrls: string[];
+    /**
+     * The stack's own keystore Secret (`tls.secretName`): the pods mount its `ca.crt` (PEM) and
+     * verify the managers' certificate with it. Unset: the product's default keystore, whose
+     * certificate is not verified (`curl -k`; README, TLS).
+     */
+    caSecretName?: string;
     /** The managers' minResourceCount: the workers the smoke check requires. */
     minWorkers: number;
     /**
@@ -33,8 +43,16 @@ export interface SiddhiAppsArgs {
     deploymentDigest: string;
 }
 
-/** How long the script waits for managers, workers and each app before it reports the failure. */
+/** How long the deploy-time Job waits for managers, workers and each app before it reports the failure. */
 const timeoutSeconds = 1200;
+/**
+ * The reconciler: a pass every minute, each over within a minute (40 s of waiting, killed at 55 s),
+ * so that apps are back on a new leader within two minutes of it answering /managers/isActive.
+ */
+const reconcileSchedule = "* * * * *";
+const reconcileTimeoutSeconds = 40;
+const reconcileDeadlineSeconds = 55;
+const caPath = "/manager-ca";
 const scriptFile = "sync-siddhi-apps.sh";
 const appsPath = "/siddhi-apps";
 const scriptsPath = "/scripts";
@@ -45,7 +63,9 @@ const scriptsPath = "/scripts";
  * makes the leader manager run exactly these apps through its REST API and then checks the pattern.
  * The Job runs in the cluster, so `pulumi up` needs no network path to the pods, and the provider
  * waits for it: a failed app fails the update with the manager's reason (the container's
- * termination message).
+ * termination message). A CronJob, the reconciler, runs the same script every minute, so that a new
+ * leader manager, which lists no apps, or a restarted one runs them again without `pulumi up`
+ * (docs/siddhi-apps.md).
  */
 export class SiddhiApps extends pulumi.ComponentResource {
     /** The apps of the folder, resolved once the Job has deployed them. */
@@ -86,12 +106,97 @@ export class SiddhiApps extends pulumi.ComponentResource {
                 scriptDigest,
                 image: args.image,
                 managerUrls: args.managerUrls,
+                caSecretName: args.caSecretName,
                 minWorkers: args.minWorkers,
                 deploymentDigest: args.deploymentDigest,
             }),
         )}`;
         const { labels: podLabels } = workloadLabels("wso2sp", "wso2sp-siddhi-apps", siddhiAppsComponent, args.image);
         const literal = (envName: string, value: string | number) => ({ name: envName, value: String(value) });
+        /** The pod of one pass of the script, for the Job and the reconciler alike. */
+        const syncPod = (waitSeconds: number): inputs.core.v1.PodTemplateSpec => ({
+            metadata: { labels: podLabels },
+            spec: {
+                restartPolicy: "Never",
+                // A pass stopped half-way leaves nothing the next one does not finish.
+                terminationGracePeriodSeconds: 5,
+                serviceAccountName: args.serviceAccountName,
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
+                securityContext: podSecurity(spUserId),
+                containers: [
+                    {
+                        name: "sync",
+                        image: args.image,
+                        command: ["sh", `${scriptsPath}/${scriptFile}`],
+                        env: [
+                            literal("MANAGER_URLS", args.managerUrls.join(" ")),
+                            literal("ADMIN_USERNAME", adminUsername),
+                            {
+                                name: "ADMIN_PASSWORD",
+                                valueFrom: { secretKeyRef: { name: args.credentialsSecretName, key: credentialKeys.adminPassword } },
+                            },
+                            literal("APPS_DIR", appsPath),
+                            literal("MIN_WORKERS", args.minWorkers),
+                            literal("TIMEOUT_SECONDS", waitSeconds),
+                            ...(args.caSecretName ? [literal("CA_CERT", `${caPath}/ca.crt`)] : []),
+                            // The pod name marks what this run deployed, to tell it from earlier runs.
+                            { name: "RUN_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                        ],
+                        resources: resources("64Mi", "50m"),
+                        securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
+                        // The script writes its reason to the termination log; should it die
+                        // before, the log's tail is the message the provider reports.
+                        terminationMessagePolicy: "FallbackToLogsOnError",
+                        volumeMounts: [
+                            { name: "apps", mountPath: appsPath, readOnly: true },
+                            { name: "scripts", mountPath: scriptsPath, readOnly: true },
+                            { name: "tmp", mountPath: "/tmp" },
+                            ...(args.caSecretName ? [{ name: "manager-ca", mountPath: caPath, readOnly: true }] : []),
+                        ],
+                    },
+                ],
+                volumes: [
+                    appConfigMaps.length > 0
+                        ? { name: "apps", projected: { sources: appConfigMaps.map((configMap) => ({ configMap: { name: configMap.metadata.name } })) } }
+                        : { name: "apps", emptyDir: {} },
+                    { name: "scripts", configMap: { name: scripts.metadata.name } },
+                    { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+                    ...(args.caSecretName ? [{ name: "manager-ca", secret: { secretName: args.caSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : []),
+                ],
+            },
+        });
+
+        // The reconciler brings a new leader, or a restarted manager, back to the folder without
+        // `pulumi up`. It runs the Job's script over the Job's apps, so a pass running while the Job
+        // does sends the same content (README, Siddhi apps). Its name follows the Job's: a changed
+        // folder replaces it, and the old one is deleted, its running pass with it (foreground),
+        // before the new one and then the Job are created: no pass over an older folder outlives it.
+        const reconciler = new batchv1.CronJob(
+            `${name}-reconciler`,
+            {
+                metadata: {
+                    name: jobName.replace("wso2sp-siddhi-apps-", "wso2sp-siddhi-apps-reconciler-"),
+                    namespace: args.namespace,
+                    labels: podLabels,
+                    annotations: { "pulumi.com/deletionPropagationPolicy": "foreground" },
+                },
+                spec: {
+                    schedule: reconcileSchedule,
+                    concurrencyPolicy: "Forbid",
+                    // A missed minute is not made up: the next pass does the same.
+                    startingDeadlineSeconds: 30,
+                    successfulJobsHistoryLimit: 1,
+                    failedJobsHistoryLimit: 1,
+                    jobTemplate: {
+                        metadata: { labels: podLabels },
+                        spec: { backoffLimit: 0, activeDeadlineSeconds: reconcileDeadlineSeconds, template: syncPod(reconcileTimeoutSeconds) },
+                    },
+                },
+            },
+            { parent: this, deleteBeforeReplace: true },
+        );
         const job = new batchv1.Job(
             name,
             {
@@ -100,57 +205,10 @@ export class SiddhiApps extends pulumi.ComponentResource {
                     // One attempt: a rejected app fails the update at once, with its reason.
                     backoffLimit: 0,
                     activeDeadlineSeconds: timeoutSeconds + 300,
-                    template: {
-                        metadata: { labels: podLabels },
-                        spec: {
-                            restartPolicy: "Never",
-                            serviceAccountName: args.serviceAccountName,
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
-                            securityContext: podSecurity(spUserId),
-                            containers: [
-                                {
-                                    name: "sync",
-                                    image: args.image,
-                                    command: ["sh", `${scriptsPath}/${scriptFile}`],
-                                    env: [
-                                        literal("MANAGER_URLS", args.managerUrls.join(" ")),
-                                        literal("ADMIN_USERNAME", adminUsername),
-                                        {
-                                            name: "ADMIN_PASSWORD",
-                                            valueFrom: { secretKeyRef: { name: args.credentialsSecretName, key: credentialKeys.adminPassword } },
-                                        },
-                                        literal("APPS_DIR", appsPath),
-                                        literal("MIN_WORKERS", args.minWorkers),
-                                        literal("TIMEOUT_SECONDS", timeoutSeconds),
-                                        // The pod name marks what this run deployed, to tell it from earlier runs.
-                                        { name: "RUN_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                                    ],
-                                    resources: resources("64Mi", "50m"),
-                                    securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
-                                    // The script writes its reason to the termination log; should it die
-                                    // before, the log's tail is the message the provider reports.
-                                    terminationMessagePolicy: "FallbackToLogsOnError",
-                                    volumeMounts: [
-                                        { name: "apps", mountPath: appsPath, readOnly: true },
-                                        { name: "scripts", mountPath: scriptsPath, readOnly: true },
-                                        { name: "tmp", mountPath: "/tmp" },
-                                    ],
-                                },
-                            ],
-                            volumes: [
-                                appConfigMaps.length > 0
-                                    ? { name: "apps", projected: { sources: appConfigMaps.map((configMap) => ({ configMap: { name: configMap.metadata.name } })) } }
-                                    : { name: "apps", emptyDir: {} },
-                                { name: "scripts", configMap: { name: scripts.metadata.name } },
-                                { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
-                            ],
-                        },
-                    },
+                    template: syncPod(timeoutSeconds),
                 },
             },
-            { parent: this, customTimeouts: rolloutTimeouts },
+            { parent: this, customTimeouts: rolloutTimeouts, dependsOn: [reconciler] },
         );
 
         const appNames = args.apps.map((app) => app.name);

@@ -59,8 +59,15 @@ export const trustedCasDir = `${imageUserHome}/wso2sp-trusted-cas`;
  */
 export const defaultKeystoreFile = `${productHome}/resources/security/wso2carbon.jks`;
 
-/** Where both managers read the Siddhi apps (the shared NFS export). */
-export const siddhiFilesMountPath = `${productHome}/deployment/siddhi-files/`;
+/**
+ * Where both managers mount the shared NFS export of Siddhi apps: the manager's *runtime* repository,
+ * where `PUT /siddhi-apps` saves `<name>.siddhi` (`-Dwso2.runtime.path` of runtime/manager/carbon.sh;
+ * carbon-analytics `SiddhiAppFilesystemInvoker.getFilePathFromFilename`) and which the file deployer
+ * scans, so REST-deployed apps outlive the pod and both managers see them (docs/siddhi-apps.md).
+ * Up to this release the export was mounted at the server repository `deployment/siddhi-files/`,
+ * where REST-deployed apps never landed; the export and its files stay the same.
+ */
+export const siddhiFilesMountPath = `${productHome}/wso2/manager/deployment/siddhi-files/`;
 
 /**
  * Directories an additional volume must not be mounted at, above or inside: the program's own mounts

@@ -26,10 +26,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { projectDir, runStack } from "../tests/harness";
+import { ManagerStandIn, runSyncScript } from "../tests/managerStandIn";
 import { backOff, emittedWaits, readyTimes, timeToReady, WaitResult } from "./bench/readiness";
 
 const ratioGoal = 1.3;
 const extraWaitGoalSeconds = 5;
+const syncApps = 20;
+const syncGoalSeconds = 5;
 const runner = path.join(__dirname, "bench", "runner.ts");
 
 interface Scenario {
@@ -194,6 +197,46 @@ async function measureReadiness(count: number, temp: string): Promise<void> {
     );
 }
 
+/**
+ * A sync pass with nothing to change (pod-scripts/jobs/sync-siddhi-apps.sh, as the reconciler runs it
+ * every minute) over 20 apps against the stand-in manager pair over HTTPS: wall time and HTTP calls,
+ * median of `runs` passes (goal: within 5 s, at most N + 6 calls; the call count is also a test).
+ */
+async function measureSyncPass(runs: number, temp: string): Promise<void> {
+    const appsDir = path.join(temp, "siddhi-apps");
+    fs.mkdirSync(appsDir);
+    for (let index = 1; index <= syncApps; index++) {
+        const name = `App${String(index).padStart(2, "0")}`;
+        fs.writeFileSync(path.join(appsDir, `${name}.siddhi`), `@App:name('${name}')\ndefine stream InStream (value int);\nfrom InStream select value insert into OutStream;\n`);
+    }
+    const manager = new ManagerStandIn({ username: "admin", password: "admin", workers: 2, leader: 0, tls: "self-signed" });
+    await manager.start();
+    try {
+        const first = await runSyncScript(manager, appsDir, "deploy");
+        if (first.code !== 0) {
+            throw new Error(`the first sync pass failed: ${first.message}`);
+        }
+        const seconds: number[] = [];
+        const calls: number[] = [];
+        for (let run = 0; run < runs; run++) {
+            const before = manager.received.length;
+            const start = process.hrtime.bigint();
+            const pass = await runSyncScript(manager, appsDir, `reconcile-${run}`);
+            seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
+            calls.push(manager.received.length - before);
+            if (pass.code !== 0) {
+                throw new Error(`a sync pass failed: ${pass.message}`);
+            }
+        }
+        const medianSeconds = median(seconds);
+        console.log(`\nSync pass with nothing to change (${syncApps} apps, stand-in managers over HTTPS, ${runs} passes)\n`);
+        console.log(table(["median s", "max s", "HTTP calls"], [[medianSeconds.toFixed(2), Math.max(...seconds).toFixed(2), String(Math.max(...calls))]], 0));
+        console.log(`\ngoal: within ${syncGoalSeconds} s and at most ${syncApps + 6} calls: ${medianSeconds <= syncGoalSeconds && Math.max(...calls) <= syncApps + 6 ? "ok" : "over"}`);
+    } finally {
+        await manager.stop();
+    }
+}
+
 async function main(): Promise<void> {
     const { runs, readyTimes: count } = parseArgs(process.argv.slice(2));
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), "wso2sp-bench-"));
@@ -206,6 +249,7 @@ async function main(): Promise<void> {
         console.log(`node ${process.version}, ${os.cpus().length} CPUs\n`);
         measureProgram(runs, temp);
         await measureReadiness(count, temp);
+        await measureSyncPass(runs, temp);
     } finally {
         cleanUp();
     }

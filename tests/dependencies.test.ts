@@ -51,10 +51,10 @@ function podSpecs(run: ProgramRun): { workload: K8sObject; spec: K8sObject }[] {
 }
 
 /** Every container and initContainer of every workload. */
-function allContainers(run: ProgramRun): { workload: K8sObject; container: K8sObject; init: boolean }[] {
+function allContainers(run: ProgramRun): { workload: K8sObject; spec: K8sObject; container: K8sObject; init: boolean }[] {
     return podSpecs(run).flatMap(({ workload, spec }) => [
-        ...(spec.initContainers ?? []).map((container: K8sObject) => ({ workload, container, init: true })),
-        ...(spec.containers ?? []).map((container: K8sObject) => ({ workload, container, init: false })),
+        ...(spec.initContainers ?? []).map((container: K8sObject) => ({ workload, spec, container, init: true })),
+        ...(spec.containers ?? []).map((container: K8sObject) => ({ workload, spec, container, init: false })),
     ]);
 }
 
@@ -80,8 +80,7 @@ function sleepsOutsideLoops(text: string): string[] {
 }
 
 /** The text of every file a command names that a ConfigMap mounted in the container provides. */
-function mountedScripts(run: ProgramRun, workload: K8sObject, container: K8sObject, command: string[]): string[] {
-    const spec = workload.spec.template.spec;
+function mountedScripts(run: ProgramRun, spec: K8sObject, container: K8sObject, command: string[]): string[] {
     return command.flatMap((argument) =>
         (container.volumeMounts ?? []).flatMap((mount: K8sObject) => {
             const volume = spec.volumes?.find((item: K8sObject) => item.name === mount.name);
@@ -396,10 +395,10 @@ function specifyEndpoints(stack: () => { run: ProgramRun; expected: ExpectedEndp
 
     it("starts without fixed sleeps: commands, hooks and the scripts they run sleep only between checks of a condition", () => {
         const { run } = stack();
-        for (const { workload, container } of allContainers(run)) {
+        for (const { workload, spec, container } of allContainers(run)) {
             const commands = [[...(container.command ?? []), ...(container.args ?? [])], container.lifecycle?.preStop?.exec?.command ?? []];
             for (const command of commands) {
-                assert.deepEqual(sleepsOutsideLoops([command.join(" "), ...mountedScripts(run, workload, container, command)].join("\n")), [], `${workload.metadata.name}/${container.name}`);
+                assert.deepEqual(sleepsOutsideLoops([command.join(" "), ...mountedScripts(run, spec, container, command)].join("\n")), [], `${workload.metadata.name}/${container.name}`);
             }
         }
     });

@@ -365,9 +365,16 @@ describe("network isolation: MySQL, Kafka and ZooKeeper outside the cluster", ()
     const preflightPods = () => [...w.pods.keys()].filter((name) => /-preflight-[0-9a-f]{10}$/.test(name));
 
     it("runs no MySQL, Kafka or ZooKeeper of its own", () => {
-        // Besides the SP nodes only Jobs run, whose names carry a digest: siddhi-apps, and each node's preflight ones.
-        const jobs = (name: string) => name.replace(/^wso2sp-siddhi-apps-.*/, "wso2sp-siddhi-apps").replace(/-preflight-[0-9a-f]{10}$/, "-preflight");
-        assert.deepEqual([...new Set([...w.pods.keys()].map(jobs))].sort(), [...spNodes, ...spNodes.map((node) => `${node}-preflight`), "wso2sp-siddhi-apps"].sort());
+        // Besides the SP nodes only Jobs run, whose names carry a digest: siddhi-apps, its reconciler, and each node's preflight ones.
+        const jobs = (name: string) =>
+            name
+                .replace(/^wso2sp-siddhi-apps-reconciler-.*/, "wso2sp-siddhi-apps-reconciler")
+                .replace(/^wso2sp-siddhi-apps-[0-9a-f]+$/, "wso2sp-siddhi-apps")
+                .replace(/-preflight-[0-9a-f]{10}$/, "-preflight");
+        assert.deepEqual(
+            [...new Set([...w.pods.keys()].map(jobs))].sort(),
+            [...spNodes, ...spNodes.map((node) => `${node}-preflight`), "wso2sp-siddhi-apps", "wso2sp-siddhi-apps-reconciler"].sort(),
+        );
     });
 
     it("preflight pods, which only read what they mount, reach nothing and nothing reaches them (default deny)", () => {

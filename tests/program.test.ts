@@ -139,16 +139,16 @@ describe("the in-cluster fixture stack", () => {
         assert.equal(objectNamed(run, "ServiceAccount", "wso2svc-account").automountServiceAccountToken, false);
     });
 
-    it("both managers mount the shared Siddhi files claim where SP reads Siddhi apps", () => {
+    it("both managers mount the shared Siddhi files claim where SP saves REST-deployed apps (the runtime repository)", () => {
         const claims = ["wso2sp-manager-1", "wso2sp-manager-2"].map((manager) =>
-            claimAt(objectNamed(run, "Deployment", manager), `${productHome}/deployment/siddhi-files/`),
+            claimAt(objectNamed(run, "Deployment", manager), `${productHome}/wso2/manager/deployment/siddhi-files/`),
         );
         assert.match(claims[0] ?? "", /^sp-mgt-volume-claim-[0-9a-f]{8}$/);
         assert.equal(claims[1], claims[0]);
     });
 
     it("the Siddhi files claim binds exactly its own NFS volume; volumes, claims and namespace survive pulumi destroy", () => {
-        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), `${productHome}/deployment/siddhi-files/`)!;
+        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), `${productHome}/wso2/manager/deployment/siddhi-files/`)!;
         const claim = objectNamed(run, "PersistentVolumeClaim", claimName);
         const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
         assert.deepEqual(volume.spec.claimRef, { namespace: "wso2", name: claimName });
@@ -232,7 +232,7 @@ describe("the in-cluster fixture stack", () => {
         assert.deepEqual(run.outputs.managerUrls, ["https://wso2sp-manager-1", "https://wso2sp-manager-2"]);
         assert.equal(run.outputs.dashboardUrl, "https://wso2sp-dashboard/monitoring");
         assert.match(run.outputs.etcHostsLine, /^\S+ wso2sp-manager-1 wso2sp-manager-2 wso2sp-dashboard$/);
-        assert.equal(run.outputs.claimNames.siddhiFiles, claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), `${productHome}/deployment/siddhi-files/`));
+        assert.equal(run.outputs.claimNames.siddhiFiles, claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), `${productHome}/wso2/manager/deployment/siddhi-files/`));
         assert.equal(run.outputs.claimNames["sp-extensions"], claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-overlays/sp-extensions"));
     });
 });
@@ -247,7 +247,7 @@ describe("editing stack settings", () => {
             assert.equal(volume.spec.nfs.server, "10.0.0.9", volume.metadata.name);
         }
         // A volume's source cannot change in place: new claims and volumes appear, the pods move to them.
-        const siddhi = `${productHome}/deployment/siddhi-files/`;
+        const siddhi = `${productHome}/wso2/manager/deployment/siddhi-files/`;
         const oldClaim = claimAt(objectNamed(before, "Deployment", "wso2sp-manager-1"), siddhi);
         const newClaim = claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), siddhi)!;
         assert.notEqual(newClaim, oldClaim);

@@ -1,9 +1,8 @@
 import { strict as assert } from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { siddhiAppsComponent } from "../config/siddhiApps";
-import { ManagerStandIn, type StandInOptions } from "./managerStandIn";
+import { ManagerStandIn, runSyncScript, type StandInOptions } from "./managerStandIn";
 import { objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
 import { directoryWith } from "./temporaryFiles";
 import { type NetworkPolicy, NetworkPolicyEvaluator, type Pod } from "./networkPolicyEvaluator";
@@ -17,7 +16,8 @@ const app = (name: string, body = "define stream InStream (value int);\nfrom InS
 
 const withApps = (dir: string) => (config: Record<string, unknown>) => setPath(config, "siddhiAppsDir", dir);
 const job = (run: ProgramRun) => {
-    const jobs = objectsOfKind(run, "Job");
+    // Preflight Jobs check volumes and Secrets; one Job applies the apps.
+    const jobs = objectsOfKind(run, "Job").filter((candidate) => candidate.metadata.labels["app.kubernetes.io/component"] !== "preflight");
     assert.equal(jobs.length, 1, "one Job applies the apps");
     return jobs[0];
 };
@@ -124,6 +124,37 @@ describe("Siddhi apps: the program", () => {
         assert.deepEqual(waitsFor, ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-receiver", "wso2sp-worker"]);
     });
 
+    it("runs the same script over the same apps every minute as a reconciler, one pass at a time, each over within the minute", () => {
+        const cronJobs = objectsOfKind(run, "CronJob");
+        assert.equal(cronJobs.length, 1);
+        const { spec } = cronJobs[0];
+        assert.equal(spec.schedule, "* * * * *");
+        assert.equal(spec.concurrencyPolicy, "Forbid");
+        assert.ok(spec.jobTemplate.spec.activeDeadlineSeconds < 60, "a pass ends before the next one is due");
+        const pass = spec.jobTemplate.spec.template;
+        const waiting = pass.spec.containers[0].env.find((variable: any) => variable.name === "TIMEOUT_SECONDS");
+        assert.ok(Number(waiting.value) < spec.jobTemplate.spec.activeDeadlineSeconds, "the script reports before Kubernetes kills it");
+        // Apart from how long it waits, a pass is the Job's pod: same script, apps, image, identity and limits.
+        const withoutWait = (pod: any) => ({ ...pod, spec: { ...pod.spec, containers: pod.spec.containers.map((container: any) => ({ ...container, env: container.env.filter((variable: any) => variable.name !== "TIMEOUT_SECONDS") })) } });
+        assert.deepEqual(withoutWait(pass), withoutWait(job(run).spec.template));
+        assert.equal(pass.spec.containers[0].resources.limits.memory, "64Mi");
+        assert.equal(pass.metadata.labels["app.kubernetes.io/component"], siddhiAppsComponent, "the Job's NetworkPolicy applies");
+    });
+
+    it("replaces the reconciler whenever the Job changes, deleting the old one and its running pass before the Job runs", () => {
+        const reconciler = run.resources.find((resource) => resource.type === "kubernetes:batch/v1:CronJob")!;
+        const jobResource = run.resources.find((resource) => resource.type === "kubernetes:batch/v1:Job")!;
+        assert.equal(reconciler.inputs.metadata.name, jobResource.inputs.metadata.name.replace("wso2sp-siddhi-apps-", "wso2sp-siddhi-apps-reconciler-"));
+        assert.equal((reconciler.options as { deleteBeforeReplace?: boolean }).deleteBeforeReplace, true);
+        assert.equal(reconciler.inputs.metadata.annotations["pulumi.com/deletionPropagationPolicy"], "foreground");
+        assert.deepEqual(((jobResource.options.dependsOn ?? []) as any[]).map((dependency) => dependency.__name), [reconciler.name]);
+    });
+
+    it("without the stack's own keystore, calls the managers without verifying the product's default certificate", () => {
+        assert.equal(env(run, "CA_CERT"), undefined);
+        assert.ok(!jobPod(run).volumes.some((volume: any) => volume.secret));
+    });
+
     it("lists the deployed apps and the smoke check as stack outputs", () => {
         assert.deepEqual(run.outputs.siddhiAppsDeployed, ["TemperatureAlerts"]);
         assert.match(run.outputs.smokeCheck, /^passed.*at least 2 workers registered, apps active: TemperatureAlerts$/);
@@ -184,6 +215,22 @@ describe("Siddhi apps: the program", () => {
             });
             assert.notEqual(job(after).metadata.name, job(baseline).metadata.name);
         });
+    });
+});
+
+describe("Siddhi apps: with the stack's own keystore (tls.secretName)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await sharedFixture("external");
+    });
+
+    it("mounts the Secret's ca.crt and calls the managers by <service>.<namespace>.svc, verifying their certificate", () => {
+        assert.equal(env(run, "MANAGER_URLS").value, "https://wso2sp-manager-1.wso2-prod.svc:9543 https://wso2sp-manager-2.wso2-prod.svc:9544");
+        const mount = sync(run).volumeMounts.find((volumeMount: any) => env(run, "CA_CERT").value.startsWith(`${volumeMount.mountPath}/`));
+        const volume = jobPod(run).volumes.find((candidate: any) => candidate.name === mount.name);
+        assert.deepEqual(volume.secret, { secretName: "wso2sp-keystores", items: [{ key: "ca.crt", path: "ca.crt" }] });
+        assert.equal(mount.readOnly, true);
+        assert.equal(env(run, "CA_CERT").value, `${mount.mountPath}/ca.crt`);
     });
 });
 
@@ -312,33 +359,12 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
     afterEach(async () => manager?.stop());
 
     /** Runs the script once over `dir`; resolves with its exit code, output and termination message. */
-    function runScript(dir: string, runId: string, extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; message: string }> {
-        const termination = path.join(directoryWith(), "log");
-        const environment = {
-            PATH: process.env.PATH,
-            MANAGER_URLS: manager.urls.join(" "),
-            ADMIN_USERNAME: "admin",
-            ADMIN_PASSWORD: password,
-            APPS_DIR: dir,
-            MIN_WORKERS: "2",
-            TIMEOUT_SECONDS: "5",
-            POLL_SECONDS: "0.05",
-            RUN_ID: runId,
-            TERMINATION_LOG: termination,
-            ...extra,
-        };
-        return new Promise((resolve) => {
-            execFile("sh", [script], { env: environment }, (error, stdout) => {
-                const message = fs.existsSync(termination) ? fs.readFileSync(termination, "utf8") : "";
-                resolve({ code: error ? Number(error.code) : 0, stdout, message });
-            });
-        });
-    }
+    const runScript = (dir: string, runId: string, extra: Record<string, string> = {}) => runSyncScript(manager, dir, runId, extra);
     const puts = () => manager.received.filter((request) => request.method === "PUT").length;
     const deletes = () => manager.received.filter((request) => request.method === "DELETE").map((request) => request.path);
 
     it("deploys every app of the folder on the leader, marked with its digest, and reports the smoke check", async () => {
-        await standIn({ leader: 1, tls: true });
+        await standIn({ leader: 1, tls: "self-signed" });
         const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha"), "TemperatureAlerts.siddhi": example }), "run-1");
         assert.equal(result.code, 0, result.message);
         assert.deepEqual([...manager.apps.keys()].sort(), ["Alpha", "TemperatureAlerts"]);
@@ -379,7 +405,7 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
         await standIn({ refuse: (content) => (content.includes("Broken") ? "Error between @ Line: 2. Position: 8, near 'strem'. no viable alternative at input 'definestrem'" : undefined) });
         const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha"), "Broken.siddhi": app("Broken", "define strem S (a int);\n") }), "run-1");
         assert.equal(result.code, 1);
-        assert.match(result.message, /Broken\.siddhi: the leader manager refused it \(HTTP 400\): Error between @ Line: 2\. Position: 8, near 'strem'/);
+        assert.match(result.message, /Broken\.siddhi: the leader manager http:\/\/127\.0\.0\.1:\d+ refused it \(HTTP 400: Error between @ Line: 2\. Position: 8, near 'strem'/);
         assert.ok(manager.apps.has("Alpha"));
     });
 
@@ -395,7 +421,7 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
         await standIn({ waiting: () => true, deployerDelay: 0 });
         const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha") }), "run-1", { TIMEOUT_SECONDS: "0" });
         assert.equal(result.code, 1);
-        assert.match(result.message, /Alpha\.siddhi: the leader manager held it back in waiting mode \(insufficient resources/);
+        assert.match(result.message, /Alpha\.siddhi: the leader manager http:\/\/127\.0\.0\.1:\d+ held it back in waiting mode \(insufficient resources/);
     });
 
     it("fails, deploying nothing, while fewer than minResourceCount workers are registered", async () => {
@@ -410,14 +436,138 @@ describe("Siddhi apps: the sync script against a stand-in of the managers' REST 
         await standIn({ leader: 5 });
         const result = await runScript(directoryWith({}), "run-1", { TIMEOUT_SECONDS: "0" });
         assert.equal(result.code, 1);
-        assert.match(result.message, /no single leader manager after 0s \(\/managers\/isActive: http:\/\/127\.0\.0\.1:\d+: HTTP 404; http:/);
+        assert.match(result.message, /no single leader manager after 0s \(\/managers\/isActive: http:\/\/127\.0\.0\.1:\d+: HTTP 404: Not the active node; http:/);
     });
 
     it("authenticates with the admin password, quotes and backslashes included", async () => {
-        await standIn({ tls: true });
+        await standIn({ tls: "self-signed" });
         assert.equal((await runScript(directoryWith({}), "run-1")).code, 0);
         const wrong = await runScript(directoryWith({}), "run-2", { ADMIN_PASSWORD: "wrong", TIMEOUT_SECONDS: "0" });
         assert.equal(wrong.code, 1);
         assert.match(wrong.message, /HTTP 401/);
+    });
+
+    /** A folder of `count` apps, App01 … */
+    const folderOf = (count: number) =>
+        directoryWith(Object.fromEntries(Array.from({ length: count }, (_, index) => [`App${String(index + 1).padStart(2, "0")}.siddhi`, app(`App${String(index + 1).padStart(2, "0")}`)])));
+
+    it("makes at most N + 6 calls, and sends nothing, in a pass with nothing to change (20 apps)", async () => {
+        await standIn();
+        const dir = folderOf(20);
+        assert.equal((await runScript(dir, "run-1")).code, 0);
+        const before = manager.received.length;
+        const result = await runScript(dir, "run-2");
+        assert.equal(result.code, 0, result.message);
+        const pass = manager.received.slice(before);
+        assert.ok(pass.length <= 20 + 6, `${pass.length} calls`);
+        assert.deepEqual(pass.filter((request) => request.method !== "GET"), []);
+        assert.match(result.message, /^smoke check passed: .*apps active: App01 .* App20$/m);
+    });
+
+    it("keeps apps on the export both managers share, where only the leader deploys them", async () => {
+        await standIn();
+        assert.equal((await runScript(directoryWith({ "Alpha.siddhi": app("Alpha") }), "run-1")).code, 0);
+        assert.match(manager.files.get("Alpha") ?? "", /sha256:[0-9a-f]{64} run:run-1;/);
+        assert.deepEqual([...manager.listed[1].keys()], [], "the other manager ignored the deploy");
+    });
+
+    it("after a failover, sends the new leader every app again, which the workers already run: none is redeployed there", async () => {
+        await standIn();
+        const dir = directoryWith({ "Alpha.siddhi": app("Alpha"), "Beta.siddhi": app("Beta") });
+        assert.equal((await runScript(dir, "run-1")).code, 0);
+        manager.failover();
+        assert.deepEqual([...manager.apps.keys()], [], "the new leader lists nothing");
+        assert.deepEqual([...manager.pool.keys()].sort(), ["Alpha", "Beta"], "its pool is restored");
+        const before = manager.received.length;
+        const result = await runScript(dir, "reconcile-1");
+        assert.equal(result.code, 0, result.message);
+        assert.deepEqual([...manager.apps.keys()].sort(), ["Alpha", "Beta"]);
+        assert.deepEqual(manager.workerDeployments.sort(), ["Alpha", "Beta"], "each app reached the workers once");
+        const sent = manager.received.slice(before).filter((request) => request.method === "PUT");
+        assert.deepEqual(sent.map((request) => request.manager), [1, 1], "both apps went to the new leader");
+    });
+
+    it("after the leader manager restarts, the other one takes over and the next pass restores the apps there", async () => {
+        await standIn();
+        const dir = directoryWith({ "Alpha.siddhi": app("Alpha") });
+        assert.equal((await runScript(dir, "run-1")).code, 0);
+        manager.restart(0);
+        assert.equal(manager.options.leader, 1);
+        const result = await runScript(dir, "reconcile-1");
+        assert.equal(result.code, 0, result.message);
+        assert.match(result.message, /leader manager http:\/\/127\.0\.0\.1:\d+, .*apps active: Alpha/);
+        assert.equal(result.message.includes(manager.urls[1]), true);
+        assert.deepEqual(manager.workerDeployments, ["Alpha"]);
+    });
+
+    it("converges when the deploy-time Job and a reconciler pass run at once over the same folder", async () => {
+        await standIn();
+        const dir = folderOf(5);
+        const [job, reconciler] = await Promise.all([runScript(dir, "job-1"), runScript(dir, "reconcile-1")]);
+        assert.equal(job.code, 0, job.message);
+        assert.equal(reconciler.code, 0, reconciler.message);
+        assert.deepEqual([...manager.apps.keys()].sort(), ["App01", "App02", "App03", "App04", "App05"]);
+        assert.ok([...manager.apps.values()].every((deployed) => deployed.active));
+        const sent = puts();
+        assert.equal((await runScript(dir, "reconcile-2")).code, 0);
+        assert.equal(puts(), sent, "the next pass finds nothing to change");
+    });
+
+    it("reports an app SP refuses with its name and SP's message, and loses nothing already deployed", async () => {
+        await standIn({ refuse: (content) => (content.includes("strem") ? "Syntax error in SiddhiQL, no viable alternative at input 'definestrem'." : undefined) });
+        const dir = directoryWith({ "Alpha.siddhi": app("Alpha") });
+        assert.equal((await runScript(dir, "run-1")).code, 0);
+        fs.writeFileSync(path.join(dir, "Alpha.siddhi"), app("Alpha", "define strem S (a int);\n"));
+        const result = await runScript(dir, "run-2");
+        assert.equal(result.code, 1);
+        assert.match(result.message, /Alpha\.siddhi: the leader manager http:\/\/127\.0\.0\.1:\d+ refused it \(HTTP 400: Syntax error in SiddhiQL, no viable alternative at input 'definestrem'\.\)/);
+        assert.match(manager.apps.get("Alpha")!.content, /run:run-1;/, "the running version stays");
+        assert.deepEqual(manager.workerDeployments, ["Alpha"]);
+    });
+
+    it("names the app and the manager when the manager cannot save it (HTTP 500)", async () => {
+        await standIn({ saveFails: () => "Error while saving the Siddhi App : Alpha" });
+        const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha") }), "run-1");
+        assert.equal(result.code, 1);
+        assert.match(result.message, /Alpha\.siddhi: the leader manager http:\/\/127\.0\.0\.1:\d+ refused it \(HTTP 500: Error while saving the Siddhi App : Alpha\)/);
+    });
+
+    it("says which manager gave no answer, and carries on with the leader while the other is unreachable", async () => {
+        await standIn();
+        const dir = directoryWith({ "Alpha.siddhi": app("Alpha") });
+        await manager.unplug(1);
+        assert.equal((await runScript(dir, "run-1")).code, 0);
+        await manager.unplug(0);
+        const result = await runScript(dir, "run-2", { TIMEOUT_SECONDS: "0" });
+        assert.equal(result.code, 1);
+        const [leader, other] = manager.urls.map((url) => url.replace(/[.]/g, "\\."));
+        assert.match(result.message, new RegExp(`no single leader manager after 0s \\(/managers/isActive: ${leader}: no answer: curl: \\(7\\)[^;]*; ${other}: no answer: curl: \\(7\\)`));
+    });
+
+    it("says the credentials were refused when a manager answers 401", async () => {
+        await standIn();
+        const result = await runScript(directoryWith({}), "run-1", { ADMIN_PASSWORD: "wrong", TIMEOUT_SECONDS: "0" });
+        assert.equal(result.code, 1);
+        assert.match(result.message, /HTTP 401: the admin credentials were refused \(the credentials Secret and the managers disagree\)/);
+    });
+
+    describe("TLS", () => {
+        it("verifies the managers' certificate against the stack's CA (--cacert)", async () => {
+            await standIn({ tls: "ca" });
+            const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha") }), "run-1", { CA_CERT: manager.caFile });
+            assert.equal(result.code, 0, result.message);
+            assert.ok(manager.apps.has("Alpha"));
+        });
+
+        it("refuses a manager whose certificate that CA did not sign, sending it no password", async () => {
+            await standIn({ tls: "self-signed" });
+            const other = new ManagerStandIn({ ...manager.options, tls: "ca" });
+            await other.start();
+            await other.stop();
+            const result = await runScript(directoryWith({ "Alpha.siddhi": app("Alpha") }), "run-1", { CA_CERT: other.caFile, TIMEOUT_SECONDS: "0" });
+            assert.equal(result.code, 1);
+            assert.match(result.message, /no answer: curl: \(60\) SSL certificate problem/);
+            assert.deepEqual(manager.received, [], "no request reached the impostor");
+        });
     });
 });
