@@ -4,8 +4,9 @@
  *
  * From the SP 4.4.0 sources (docs/ports.md, with the upstream files it was read from): the HTTP(S)
  * listeners keep the port written in `deployment.yaml` (9090, `${NODE_PORT}`, 7070/7443, 9643), while
- * `wso2.carbon.ports.offset` (`OFFSET`) moves the data-bridge event receivers (Thrift 7611/7711,
- * Binary 9611/9711). The confs/ files write exactly these ports.
+ * `wso2.carbon.ports.offset` (`OFFSET`) moves the data-bridge event receivers: Thrift 7611/7711 by
+ * the offset, Binary 9611/9711 by the offset plus one (carbon-analytics-common 6.1.26
+ * `BinaryDataReceiverConfiguration.getPortOffset`, docs/ports.md). The confs/ files write these ports.
  */
 
 export type SpProfile = "manager" | "worker" | "dashboard";
@@ -36,40 +37,41 @@ interface ListenerSpec {
     /** The port written in deployment.yaml; `node` for the node's own `${NODE_PORT}`. */
     port: number | "node";
     role: ListenerRole;
-    /** Whether `wso2.carbon.ports.offset` moves it. */
-    shiftedByOffset: boolean;
+    /** How `wso2.carbon.ports.offset` moves it: not at all, by the offset, or by the offset plus one. */
+    movedBy: "nothing" | "offset" | "offset+1";
 }
 
 const eventReceivers: ListenerSpec[] = [
-    { name: "thrift", port: 7611, role: "event-receiver", shiftedByOffset: true },
-    { name: "thrift-ssl", port: 7711, role: "event-receiver", shiftedByOffset: true },
-    { name: "binary", port: 9611, role: "event-receiver", shiftedByOffset: true },
-    { name: "binary-ssl", port: 9711, role: "event-receiver", shiftedByOffset: true },
+    { name: "thrift", port: 7611, role: "event-receiver", movedBy: "offset" },
+    { name: "thrift-ssl", port: 7711, role: "event-receiver", movedBy: "offset" },
+    { name: "binary", port: 9611, role: "event-receiver", movedBy: "offset+1" },
+    { name: "binary-ssl", port: 9711, role: "event-receiver", movedBy: "offset+1" },
 ];
 
 const profiles: Record<SpProfile, ListenerSpec[]> = {
     manager: [
-        { name: "http", port: 9090, role: "http", shiftedByOffset: false },
-        { name: "https", port: "node", role: "node-api", shiftedByOffset: false },
+        { name: "http", port: 9090, role: "http", movedBy: "nothing" },
+        { name: "https", port: "node", role: "node-api", movedBy: "nothing" },
         ...eventReceivers,
     ],
     worker: [
-        { name: "http", port: 9090, role: "http", shiftedByOffset: false },
-        { name: "https", port: "node", role: "node-api", shiftedByOffset: false },
-        { name: "store-http", port: 7070, role: "store-api", shiftedByOffset: false },
-        { name: "store-https", port: 7443, role: "store-api", shiftedByOffset: false },
+        { name: "http", port: 9090, role: "http", movedBy: "nothing" },
+        { name: "https", port: "node", role: "node-api", movedBy: "nothing" },
+        { name: "store-http", port: 7070, role: "store-api", movedBy: "nothing" },
+        { name: "store-https", port: 7443, role: "store-api", movedBy: "nothing" },
         ...eventReceivers,
     ],
     // Its deployment.yaml also configures data-bridge receivers (offset 2), but nothing in this
     // deployment sends events to the dashboard: only its HTTPS UI is declared and reachable.
-    dashboard: [{ name: "https", port: "node", role: "dashboard-ui", shiftedByOffset: false }],
+    dashboard: [{ name: "https", port: "node", role: "dashboard-ui", movedBy: "nothing" }],
 };
 
 /** The ports a node of `profile` listens on, with its offset and its own HTTPS port. */
 export function listenersOf(profile: SpProfile, offset: number, nodePort: number): Listener[] {
-    return profiles[profile].map(({ name, port, role, shiftedByOffset }) => ({
+    const move = { nothing: 0, offset, "offset+1": offset + 1 };
+    return profiles[profile].map(({ name, port, role, movedBy }) => ({
         name,
         role,
-        port: port === "node" ? nodePort : port + (shiftedByOffset ? offset : 0),
+        port: port === "node" ? nodePort : port + move[movedBy],
     }));
 }
