@@ -17,7 +17,7 @@ function mochaIn(dir: string, testFile: string, grep: string): Promise<{ status:
     delete env.UPDATE_GOLDEN;
     const mocha = path.join(projectDir, "node_modules", "mocha", "bin", "mocha.js");
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [mocha, "--no-parallel", "--grep", grep, testFile], { cwd: dir, env });
+        const child = spawn(process.execPath, [mocha, "--no-parallel", "--no-color", "--grep", grep, testFile], { cwd: dir, env });
         let output = "";
         child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
         child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
