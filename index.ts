@@ -188,7 +188,9 @@ const spNodes = specs.map((spec) => {
         memory: settings.memory[spec.kind],
         cpu: settings.cpu[spec.kind],
         scheduling: scheduling(spec, settings.placement),
-        rolloutAfter: spec.kind === "manager" ? previousManager?.deployment : undefined,
+        // The dashboard's databases are created by MySQL's start (config/mysql.ts): on the update
+        // that adds them, the dashboard starts only once the new MySQL is ready, not on the old one.
+        rolloutAfter: spec.kind === "manager" ? previousManager?.deployment : spec.kind === "dashboard" ? mysql?.statefulSet : undefined,
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: credentials.pullSecretName,
         podScriptsConfigMapName: podScripts.configMapName,

@@ -56,7 +56,7 @@ export interface SpNodeArgs {
     /** Where the scheduler may put the pods (anti-affinity, spread over nodes; kube/placement.ts). */
     scheduling: Pick<inputs.core.v1.PodSpec, "affinity" | "topologySpreadConstraints">;
     /**
-     * A Deployment this node's Deployment is changed only after: Pulumi finishes that one's update
+     * A workload this node's Deployment is changed only after: Pulumi finishes that one's update
      * (which waits for its pods to be ready) before it starts this one's.
      */
     rolloutAfter?: pulumi.Resource;

@@ -40,8 +40,19 @@ export const zookeeperEnsembleName = "zookeeper";
 export const zookeeperServiceNames = ["zoo1", "zoo2", "zoo3"] as const;
 export const zookeeperPorts = { client: 2181, follower: 2888, election: 3888 } as const;
 
-/** Databases the SP configuration names (`confs/`) and the in-cluster MySQL creates. */
-export const databaseNames = { management: "SP_MGT_DB", workerState: "SP_WORKER_STATE_DB" } as const;
+/**
+ * Databases the SP configuration names (`confs/`) and the in-cluster MySQL creates; each is named
+ * after the datasource that uses it. The dashboard's four hold what users set up in its UIs
+ * (docs/dashboard.md).
+ */
+export const databaseNames = {
+    management: "SP_MGT_DB",
+    workerState: "SP_WORKER_STATE_DB",
+    statusDashboard: "WSO2_STATUS_DASHBOARD_DB",
+    businessRules: "BUSINESS_RULES_DB",
+    permissions: "WSO2_PERMISSIONS_DB",
+    portal: "WSO2_DASHBOARD_DB",
+} as const;
 
 /** Keys of the credentials Secret; containers read them only through `secretKeyRef`. */
 export const credentialKeys = {

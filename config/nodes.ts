@@ -11,8 +11,11 @@ type EnvVar = inputs.core.v1.EnvVar;
 
 /** A TCP endpoint an SP pod waits for before it starts; any one of `addresses` will do. */
 export interface Dependency {
-    /** What the log line and the init container are named after: database, zookeeper, kafka, manager. */
-    name: string;
+    /**
+     * What the log line and the init container are named after. A node that waits for the database
+     * is admitted to it by the NetworkPolicies (kube/networkPolicies.ts).
+     */
+    name: "database" | "zookeeper" | "kafka" | "manager";
     /** `host:port` addresses. */
     addresses: string[];
 }
@@ -155,8 +158,8 @@ export function spNodeSpecs(
     ];
     // Managers compile apps too (to split them); workers and the receiver run them.
     const appSecrets = options.appSecrets ? appSecretEnv(options.appSecrets) : [];
-    const databaseDependency = { name: "database", addresses: [`${endpoints.database.host}:${endpoints.database.port}`] };
-    const managerDependency = {
+    const databaseDependency: Dependency = { name: "database", addresses: [`${endpoints.database.host}:${endpoints.database.port}`] };
+    const managerDependency: Dependency = {
         name: "manager",
         addresses: [`${nodeServiceNames.manager1}:${managerPorts.manager1}`, `${nodeServiceNames.manager2}:${managerPorts.manager2}`],
     };
@@ -244,10 +247,12 @@ export function spNodeSpecs(
                 literal("NODE_ID", "wso2sp-status-dashboard"),
                 fromPod("NODE_IP", "status.podIP"),
                 ...credentials,
+                // What users set up in its UIs lives in MySQL (confs/dashboard; docs/dashboard.md).
+                ...database,
             ],
             ingressHost: settings.ingress.hosts.dashboard,
             singleton: true,
-            dependsOn: [],
+            dependsOn: [databaseDependency],
         },
     ];
 }

@@ -119,10 +119,13 @@ const clientRoles: ListenerRole[] = ["event-receiver", "http", "store-api"];
  *   `SiddhiAppDeployer`, to each worker's `httpsInterface`, its pod IP and NODE_PORT);
  * - dashboard → every SP node's HTTPS API: monitoring (status.dashboard.core `WorkerServiceStub`,
  *   `/managers/…` on managers, statistics on workers);
- * - managers → MySQL (SP_MGT_DB), ZooKeeper (topic creation, `KafkaSiddhiAppCreator`) and Kafka;
- *   workers and receiver → MySQL (SP_WORKER_STATE_DB) and Kafka (the partial apps' Kafka sources and
- *   sinks use the bootstrap servers only); managers never call each other (they coordinate
- *   through SP_MGT_DB), workers never call each other (they exchange events through Kafka);
+ * - every node that waits for the database (its `dependsOn`, config/nodes.ts) → MySQL: managers
+ *   (SP_MGT_DB), workers and receiver (SP_WORKER_STATE_DB), dashboard (what users set up in its
+ *   UIs, docs/dashboard.md);
+ * - managers → ZooKeeper (topic creation, `KafkaSiddhiAppCreator`) and Kafka; workers and receiver
+ *   → Kafka (the partial apps' Kafka sources and sinks use the bootstrap servers only); managers
+ *   never call each other (they coordinate through SP_MGT_DB), workers never call each other (they
+ *   exchange events through Kafka);
  * - Kafka → ZooKeeper and other brokers; ZooKeeper servers → each other; every pod → cluster DNS;
  * - the ingress controller → the node port of each node with an Ingress;
  * - the settings' clients → workers' and receiver's event, HTTP and store-API ports, and the
@@ -135,6 +138,8 @@ export function deploymentFlows(traffic: DeploymentTraffic): Flow[] {
     const managers = ofKinds("manager");
     const resourceNodes = ofKinds("worker", "receiver");
     const dashboards = ofKinds("dashboard");
+    // A node that connects to the database waits for it first, so the two cannot drift apart.
+    const databaseClients = nodes.filter((node) => node.dependsOn.some((dependency) => dependency.name === "database"));
     const listenerPorts = (node: SpNodeSpec, roles: ListenerRole[]) => node.listeners.filter((listener) => roles.includes(listener.role)).map((listener) => tcp(listener.port));
     const calls = (clients: SpNodeSpec[], servers: SpNodeSpec[], roles: ListenerRole[]): Flow[] =>
         clients.flatMap((client) => servers.map((server) => ({ from: pods(client), to: pods(server), ports: listenerPorts(server, roles) })));
@@ -158,10 +163,9 @@ export function deploymentFlows(traffic: DeploymentTraffic): Flow[] {
         ...calls(managers, resourceNodes, ["node-api"]),
         ...calls(dashboards, [...managers, ...resourceNodes], ["node-api"]),
         ...traffic.managerApiClients.flatMap((client) => managers.map((manager) => ({ from: client, to: pods(manager), ports: listenerPorts(manager, ["node-api"]) }))),
-        ...uses(managers, database, databasePorts),
+        ...uses(databaseClients, database, databasePorts),
         ...uses(managers, zookeeper, zookeeperClientPorts),
         ...uses(managers, kafka, kafkaPorts),
-        ...uses(resourceNodes, database, databasePorts),
         ...uses(resourceNodes, kafka, kafkaPorts),
         ...(inCluster.kafka
             ? [

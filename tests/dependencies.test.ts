@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { configVolumeRoot } from "../config/image";
 import {
     fixtureDir,
     objectNamed,
@@ -271,6 +272,28 @@ function addressesNamed(container: K8sObject): string[] {
 
 const byText = (a: string[], b: string[]) => a.join(",").localeCompare(b.join(","));
 
+/**
+ * A datasource of a node's deployment.yaml, as SP reads it: from the ConfigMap the node mounts over
+ * `conf/<profile>/`, each `${NAME}` filled from the container's env (carbon-config; `${sys:…}` left).
+ */
+function datasourceSeen(run: ProgramRun, deploymentName: string, profile: string, datasource: string): Record<string, string> {
+    const deployment = objectNamed(run, "Deployment", deploymentName);
+    const container = onlyContainer(deployment);
+    const configMap = configMapMountedAt(run, deployment, container, `${configVolumeRoot}/conf/${profile}`);
+    const conf = parseYaml(configMap.data["deployment.yaml"]) as { "wso2.datasources": { dataSources: { name: string; definition: { configuration: Record<string, unknown> } }[] } };
+    const found = conf["wso2.datasources"].dataSources.find((source) => source.name === datasource);
+    assert.ok(found, `${deploymentName} defines no datasource ${datasource}`);
+    return Object.fromEntries(
+        Object.entries(found.definition.configuration).map(([key, value]) => [
+            key,
+            String(value).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => envValue(run, deployment, container, name)),
+        ]),
+    );
+}
+
+/** The dashboard's datasources that hold what users set up in its UIs (docs/dashboard.md). */
+const dashboardDatabases = ["WSO2_STATUS_DASHBOARD_DB", "BUSINESS_RULES_DB", "WSO2_PERMISSIONS_DB", "WSO2_DASHBOARD_DB"];
+
 // ---------------------------------------------------------------------------------------------
 // Settings the expectations come from
 // ---------------------------------------------------------------------------------------------
@@ -391,6 +414,26 @@ function specifyEndpoints(stack: () => { run: ProgramRun; expected: ExpectedEndp
             const initContainers = podSpec(objectNamed(run, "Deployment", name)).initContainers ?? [];
             assert.deepEqual(initContainers.map(addressesNamed).sort(byText), groups, `init containers of ${name}`);
         }
+    });
+
+    it("points the dashboard's status, business rules, permissions and portal datasources at MySQL databases of their names, as the managers reach SP_MGT_DB", () => {
+        const { run, expected } = stack();
+        const management = datasourceSeen(run, managerNames[0], "manager", "SP_MGT_DB");
+        assert.ok(management.jdbcUrl.startsWith(`jdbc:mysql://${expected.databaseHost}:${expected.databasePort}/SP_MGT_DB?`), management.jdbcUrl);
+        for (const name of dashboardDatabases) {
+            const seen = datasourceSeen(run, "wso2sp-dashboard", "dashboard", name);
+            assert.equal(seen.jdbcUrl, management.jdbcUrl.replace("/SP_MGT_DB?", `/${name}?`), name);
+            assert.equal(seen.username, expected.databaseUsername, name);
+            assert.equal(seen.password, management.password, name);
+            assert.equal(seen.driverClassName, management.driverClassName, name);
+        }
+    });
+
+    it("makes the dashboard wait in an init container for the database at that address", () => {
+        const { run, expected } = stack();
+        const initContainers = podSpec(objectNamed(run, "Deployment", "wso2sp-dashboard")).initContainers ?? [];
+        assert.deepEqual(initContainers.map(addressesNamed), [[`${expected.databaseHost}:${expected.databasePort}`]]);
+        assert.equal(initContainers[0].name, "wait-for-database");
     });
 
     it("starts without fixed sleeps: commands, hooks and the scripts they run sleep only between checks of a condition", () => {
@@ -629,13 +672,30 @@ describe("dependencies: in the cluster (fixture stack in-cluster)", () => {
                     `init SQL does not grant ${username} on ${database}`,
                 );
             }
-            const databaseGrantees = [...sql.matchAll(/GRANT [^;]+ ON `?SP_\w+`?\.\* TO '?(\w+)'?/gi)].map((match) => match[1]);
+            const databaseGrantees = [...sql.matchAll(/GRANT [^;]+ ON `?\w+`?\.\* TO '?(\w+)'?/gi)].map((match) => match[1]);
             assert.deepEqual([...new Set(databaseGrantees)], [username], "SP's databases are granted to another user than database.username");
+        });
+
+        it("creates the dashboard's four databases at every start, so a running stack gets them on its next start, and grants what their components do there", () => {
+            const deployment = workloadBehind(run, "sp-rdbms");
+            const sql = mysqlAdminSql(run, deployment);
+            const username = effective(config, "database").username;
+            const granted = (database: string) => {
+                assert.match(sql, new RegExp(`^CREATE DATABASE IF NOT EXISTS \`${database}\`;$`, "m"), `init SQL does not create ${database}`);
+                const grant = sql.match(new RegExp(`^GRANT ([^;]+) ON \`${database}\`\\.\\* TO '${username}'@'%';$`, "m"));
+                assert.ok(grant, `init SQL does not grant ${username} on ${database}`);
+                return grant[1].split(", ");
+            };
+            for (const database of dashboardDatabases) {
+                assert.deepEqual(granted(database).filter((privilege) => privilege !== "REFERENCES").sort(), ["CREATE", "DELETE", "INSERT", "SELECT", "UPDATE"], database);
+            }
+            // WORKERS_DETAILS has a foreign key to WORKERS_CONFIGURATION.
+            assert.ok(granted("WSO2_STATUS_DASHBOARD_DB").includes("REFERENCES"));
         });
 
         it("creates the application user with the password SP connects with, and gives root a different one", () => {
             const seen = passwordsSeen(run);
-            assert.deepEqual(seen.spDatabaseNodes, [...managerNames, ...workerNames].sort(), "SP nodes that connect to the database");
+            assert.deepEqual(seen.spDatabaseNodes, [...managerNames, ...workerNames, "wso2sp-dashboard"].sort(), "SP nodes that connect to the database");
             assert.deepEqual(seen.spDatabase, [seen.mysqlUser]);
             assert.notEqual(seen.mysqlRoot, seen.mysqlUser);
         });
@@ -906,7 +966,7 @@ describe("dependencies: external (Pulumi.prod.yaml)", () => {
         assert.ok(credentials.includes(secrets.databasePassword));
         assert.ok(credentials.includes(secrets.adminPassword));
         const seen = passwordsSeen(run);
-        assert.deepEqual(seen.spDatabaseNodes, [...managerNames, ...workerNames].sort());
+        assert.deepEqual(seen.spDatabaseNodes, [...managerNames, ...workerNames, "wso2sp-dashboard"].sort());
         assert.deepEqual(seen.spDatabase, [secrets.databasePassword]);
         assert.deepEqual(seen.spAdmin, [secrets.adminPassword]);
     });

@@ -81,6 +81,19 @@ describe("HA placement and disruption", () => {
         assert.equal(objectNamed(run, "Deployment", "wso2sp-manager-1").metadata.annotations?.["pulumi.com/skipAwait"], undefined);
     });
 
+    it("the dashboard is updated only after the in-cluster MySQL's update (whose start creates the dashboard's databases) has finished", () => {
+        const registered = (type: string, name: string) => run.resources.find((resource) => resource.type === type && resource.name === name)!;
+        const dashboard = registered("kubernetes:apps/v1:Deployment", "wso2sp-dashboard");
+        const mysql = registered("kubernetes:apps/v1:StatefulSet", "mysql");
+        assert.ok(mysql, "no MySQL StatefulSet");
+        const dependsOn = ([] as pulumi.Input<pulumi.Resource>[]).concat((dashboard.options.dependsOn as never) ?? []);
+        assert.deepEqual(
+            dependsOn.map((resource) => (resource as any).__name).filter((name) => !name.includes("-preflight-")),
+            ["mysql"],
+        );
+        assert.equal(objectNamed(run, "StatefulSet", "sp-rdbms").metadata.annotations?.["pulumi.com/skipAwait"], undefined);
+    });
+
     it("placement=preferred lets a single-node test cluster run both managers and every worker", async () => {
         const relaxed = await runFixture("in-cluster", (config) => setPath(config, "placement", "preferred"));
         for (const name of managerNames) {

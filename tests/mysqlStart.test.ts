@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { adminSql } from "../components/mysql";
 import { appDatabases, initFileScriptPath } from "../config/mysql";
+import { databaseNames } from "../config/names";
 import { directoryWith, writeExecutable } from "./temporaryFiles";
 
 const run = promisify(execFile);
@@ -177,7 +178,28 @@ describe("MySQL start: an existing data directory gets the Secret's passwords, t
         for (const { name, privileges } of appDatabases) {
             assert.ok(seen.split("\n").includes(name), `${name} missing: ${seen}`);
             assert.match(grants, new RegExp(`GRANT ${privileges.join(", ")} ON \`${name}\`\\.\\* TO`), grants);
-            await server.query(username, newPasswords.app, `CREATE TABLE \`${name}\`.probe (id INT); DROP TABLE \`${name}\`.probe`);
+            await server.query(username, newPasswords.app, `CREATE TABLE \`${name}\`.probe (id INT); INSERT INTO \`${name}\`.probe VALUES (1); SELECT id FROM \`${name}\`.probe`);
+        }
+    });
+
+    it("in the dashboard's databases the application user creates tables, a foreign key in the status dashboard's, and reads and writes rows, as the components do at start (docs/dashboard.md)", async () => {
+        const statements = (database: string, foreignKey: boolean) => {
+            const table = (name: string) => `\`${database}\`.${name}`;
+            return [
+                `CREATE TABLE ${table("nodes_probe")} (ID VARCHAR(255) NOT NULL, CONTENT LONGBLOB, PRIMARY KEY (ID))`,
+                ...(foreignKey ? [`CREATE TABLE ${table("details_probe")} (ID VARCHAR(255), FOREIGN KEY (ID) REFERENCES ${table("nodes_probe")}(ID))`] : []),
+                `INSERT INTO ${table("nodes_probe")} VALUES ('worker-1', 'a')`,
+                `UPDATE ${table("nodes_probe")} SET CONTENT = 'b' WHERE ID = 'worker-1'`,
+                `SELECT CONTENT FROM ${table("nodes_probe")}`,
+                `DELETE FROM ${table("nodes_probe")} WHERE ID = 'worker-1'`,
+            ].join("; ");
+        };
+        // MariaDB does not check REFERENCES for a foreign key, which MySQL's manual says it takes:
+        // that grant is asserted on the admin SQL (tests/dependencies.test.ts).
+        const dashboardDatabases = [databaseNames.statusDashboard, databaseNames.businessRules, databaseNames.permissions, databaseNames.portal];
+        for (const database of dashboardDatabases) {
+            assert.ok(appDatabases.some(({ name }) => name === database), `${database} is not created`);
+            await server.query(username, newPasswords.app, statements(database, database === databaseNames.statusDashboard));
         }
     });
 

@@ -173,6 +173,11 @@ describe("network isolation: every dependency in the cluster", () => {
         [...managers, ...resourceNodes].forEach((node) => assert.ok(reach("wso2sp-dashboard", node, api), node));
     });
 
+    it("the dashboard reaches MySQL, where what users set up in its UIs lives, on MySQL's port only", () => {
+        assert.ok(reach("wso2sp-dashboard", "sp-rdbms", mysqlPort));
+        assert.ok(!reach("wso2sp-dashboard", "sp-rdbms", mysqlPort + 1));
+    });
+
     it("SP nodes reach MySQL and Kafka; managers alone reach ZooKeeper", () => {
         for (const node of [...managers, ...resourceNodes]) {
             assert.ok(reach(node, "sp-rdbms", mysqlPort), `${node} → MySQL`);
@@ -215,9 +220,11 @@ describe("network isolation: every dependency in the cluster", () => {
         }
     });
 
-    it("refuses what no node needs: other namespaces to MySQL, the dashboard to MySQL, managers to each other, workers to ZooKeeper", () => {
+    it("refuses what no node needs: other namespaces to MySQL, MySQL to the nodes, managers to each other, workers to ZooKeeper", () => {
         assert.ok(!reach(stranger, "sp-rdbms", mysqlPort));
-        assert.ok(!reach("wso2sp-dashboard", "sp-rdbms", mysqlPort));
+        for (const node of spNodes) {
+            assert.ok(!reach("sp-rdbms", node, api), `MySQL → ${node}`);
+        }
         assert.ok(!reach("wso2sp-manager-1", "wso2sp-manager-2", managerPorts.manager2));
         assert.ok(!reach("wso2sp-worker", "wso2sp-receiver", api));
         for (const node of [...resourceNodes, "wso2sp-dashboard", "sp-rdbms"]) {
@@ -395,8 +402,16 @@ describe("network isolation: MySQL, Kafka and ZooKeeper outside the cluster", ()
         }
         managers.forEach((manager) => assert.ok(w.evaluator.canReach(w.pod(manager), zookeeper, 2181), manager));
         resourceNodes.forEach((node) => assert.ok(!w.evaluator.canReach(w.pod(node), zookeeper, 2181), node));
-        assert.ok(!w.evaluator.canReach(w.pod("wso2sp-dashboard"), database, 3306), "dashboard → database");
         assert.ok(!w.evaluator.canReach(w.pod("wso2sp-manager-1"), { ip: "10.20.4.5" }, 3306), "another network");
+    });
+
+    it("the dashboard reaches the database network on the database port, and neither Kafka's nor ZooKeeper's", () => {
+        const dashboard = w.pod("wso2sp-dashboard");
+        assert.ok(w.evaluator.canReach(dashboard, database, 3306));
+        assert.ok(!w.evaluator.canReach(dashboard, database, 9092), "the database network on the Kafka port");
+        assert.ok(!w.evaluator.canReach(dashboard, { ip: "10.20.4.5" }, 3306), "another network");
+        assert.ok(!w.evaluator.canReach(dashboard, kafka, 9092));
+        assert.ok(!w.evaluator.canReach(dashboard, zookeeper, 2181));
     });
 
     it("keeps the SP nodes' paths among themselves and from the ingress controller", () => {
@@ -428,7 +443,7 @@ describe("network isolation: an external ZooKeeper with Kafka in the cluster", (
 describe("network isolation: other pods that call the managers' API", () => {
     it("a listed client (the Siddhi-apps sync Job) reaches both managers' HTTPS API and nothing else", () => {
         const node = (name: string, kind: SpNodeSpec["kind"], port: number, offset: number): SpNodeSpec =>
-            ({ name, kind, nodePort: port, listeners: listenersOf(kind === "dashboard" ? "dashboard" : kind === "manager" ? "manager" : "worker", offset, port), ingressHost: "" }) as SpNodeSpec;
+            ({ name, kind, nodePort: port, listeners: listenersOf(kind === "dashboard" ? "dashboard" : kind === "manager" ? "manager" : "worker", offset, port), ingressHost: "", dependsOn: [] as SpNodeSpec["dependsOn"] }) as SpNodeSpec;
         const nodes = [node("wso2sp-manager-1", "manager", managerPorts.manager1, 0), node("wso2sp-manager-2", "manager", managerPorts.manager2, 1), node("wso2sp-worker", "worker", 9443, 0)];
         const jobLabels = { "app.kubernetes.io/name": "wso2sp", "app.kubernetes.io/instance": "wso2sp-siddhi-apps" };
         const flows = deploymentFlows({
