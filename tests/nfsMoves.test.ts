@@ -115,6 +115,14 @@ describe("NFS volumes across deploys (deliberate moves)", () => {
         // The copied data must be there: an empty new export is refused by the pod, naming it.
         assert.equal(initialisedExport(confirmed), "10.0.0.9:/exports/wso2sp/mysql-new");
         assert.equal(confirmed.outputs.nfsVolumes.mysqlData.path, "/exports/wso2sp/mysql-new");
+
+        // The next run, the move done: the confirmation left in the stack file is flagged as removable.
+        const next = await runFixture(fixture, (config) => (moveTo(config), applyFix(config, fix)), {}, confirmed.outputs);
+        assert.ok(
+            next.warnings.some((warning) => warning.includes("nfs.confirmMove.mysqlData confirms a move that is done") && warning.endsWith("pulumi config rm --path nfs.confirmMove.mysqlData")),
+            next.warnings.join("\n"),
+        );
+        assert.ok(!confirmed.warnings.some((warning) => warning.includes("nfs.confirmMove")), confirmed.warnings.join("\n"));
     });
 
     it('a move confirmed as "fresh" is meant to start empty: MySQL initialises the new export', async () => {
