@@ -88,60 +88,34 @@ export interface VolumePlacement {
  */
 export function placeVolumes(settings: ValidPart, previous: PreviousDeployment): VolumePlacement[] {
     const { nfs } = settings;
-    const wanted: Omit<VolumePlacement, "path" | "previous" | "moved" | "confirmed">[] = [];
-    const add = (volume: Omit<VolumePlacement, "path" | "previous" | "moved" | "confirmed" | "server"> & { server?: string }) => {
-        if (volume.server !== undefined) {
-            wanted.push({ ...volume, server: volume.server });
+    const placements: VolumePlacement[] = [];
+    // A volume whose server or path failed its own rule (reported already) is left out.
+    const add = (volume: Omit<VolumePlacement, "server" | "path" | "previous" | "moved" | "confirmed">, server: string | undefined, path: string | undefined) => {
+        if (server !== undefined && path !== undefined) {
+            placements.push(placed({ ...volume, server }, path, previous, nfs?.confirmMove?.[volume.key]));
         }
     };
-    const typed = new Map<string, string | undefined>();
-    typed.set("siddhiFiles", nfs?.siddhiFilesPath);
-    add({
-        key: "siddhiFiles",
-        holds: "the Siddhi files",
-        dataBearing: true,
-        serverSetting: ["nfs", "server"],
-        pathSetting: ["nfs", "siddhiFilesPath"],
-        server: nfs?.server,
-        claimBase: siddhiFilesClaimName,
-        ...siddhiFilesVolume,
-    });
+    const siddhiFiles = { serverSetting: ["nfs", "server"], pathSetting: ["nfs", "siddhiFilesPath"], claimBase: siddhiFilesClaimName, ...siddhiFilesVolume };
+    add({ key: "siddhiFiles", holds: "the Siddhi files", dataBearing: true, ...siddhiFiles }, nfs?.server, nfs?.siddhiFilesPath);
     if (settings.database?.inCluster !== false) {
-        typed.set("mysqlData", nfs?.mysqlDataPath);
-        add({
-            key: "mysqlData",
-            holds: "MySQL's data (SP_MGT_DB, SP_WORKER_STATE_DB)",
-            dataBearing: true,
-            serverSetting: ["nfs", "server"],
-            pathSetting: ["nfs", "mysqlDataPath"],
-            server: nfs?.server,
-            claimBase: mysqlDataClaimName,
-            ...mysqlDataVolume,
-        });
+        const mysqlData = { serverSetting: ["nfs", "server"], pathSetting: ["nfs", "mysqlDataPath"], claimBase: mysqlDataClaimName, ...mysqlDataVolume };
+        add({ key: "mysqlData", holds: "MySQL's data (SP_MGT_DB, SP_WORKER_STATE_DB)", dataBearing: true, ...mysqlData }, nfs?.server, nfs?.mysqlDataPath);
     }
     (settings.additionalVolumes ?? []).forEach((volume, index) => {
-        if (volume?.name === undefined || volume.size === undefined) {
-            return;
+        if (volume?.name !== undefined && volume.size !== undefined) {
+            const placedBy = {
+                serverSetting: volume.server === undefined ? ["nfs", "server"] : ["additionalVolumes", index, "server"],
+                pathSetting: ["additionalVolumes", index, "path"],
+            };
+            const holds = `additional volume ${volume.name}`;
+            const source = { claimBase: volume.name, size: volume.size, accessMode: "ReadWriteMany" } as const;
+            add({ key: volume.name, holds, dataBearing: volume.mountPath !== undefined, ...placedBy, ...source }, volume.server ?? nfs?.server, volume.path);
         }
-        typed.set(volume.name, volume.path);
-        add({
-            key: volume.name,
-            holds: `additional volume ${volume.name}`,
-            dataBearing: volume.mountPath !== undefined,
-            serverSetting: volume.server === undefined ? ["nfs", "server"] : ["additionalVolumes", index, "server"],
-            pathSetting: ["additionalVolumes", index, "path"],
-            server: volume.server ?? nfs?.server,
-            claimBase: volume.name,
-            size: volume.size,
-            accessMode: "ReadWriteMany",
-        });
     });
-    return wanted.flatMap((volume) => {
-        const given = typed.get(volume.key);
-        return given === undefined ? [] : [placed(volume, given, previous, nfs?.confirmMove?.[volume.key])];
-    });
+    return placements;
 }
 
+/** Where the volume goes: `given` as the settings spell it, against where the last deploy had it. */
 function placed(volume: Omit<VolumePlacement, "path" | "previous" | "moved" | "confirmed">, given: string, previous: PreviousDeployment, confirmation: string | undefined): VolumePlacement {
     const tidy = tidyPath(given);
     const recorded = previous.volumes[volume.key];
@@ -177,12 +151,13 @@ function placed(volume: Omit<VolumePlacement, "path" | "previous" | "moved" | "c
  */
 export function nfsMoveProblems({ settings, previous, problems }: CrossCheck): void {
     const placements = placeVolumes(settings, previous);
-    const confirmable = new Set(["siddhiFiles", "mysqlData", ...(settings.additionalVolumes ?? []).filter((volume) => volume?.mountPath !== undefined).map((volume) => volume?.name)]);
+    const dataVolumeNames = (settings.additionalVolumes ?? []).flatMap((volume) => (volume?.mountPath !== undefined && volume.name !== undefined ? [volume.name] : []));
+    const confirmable = new Set(["siddhiFiles", "mysqlData", ...dataVolumeNames]);
     for (const key of Object.keys(settings.nfs?.confirmMove ?? {})) {
         if (!confirmable.has(key)) {
             problems.push({
                 path: ["nfs", "confirmMove", key],
-                message: `names no data-bearing volume of this stack; the keys are ${[...confirmable].filter((name) => name !== undefined).join(", ")}`,
+                message: `names no data-bearing volume of this stack; the keys are ${[...confirmable].join(", ")}`,
                 fix: removeCommand(["nfs", "confirmMove", key]),
             });
         }

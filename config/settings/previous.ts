@@ -14,8 +14,6 @@ export interface RecordedVolume {
 }
 
 export interface PreviousDeployment {
-    /** The stack has deployed before: its last deploy left outputs. */
-    deployed: boolean;
     /** Its `namespace` output: where its pods run. */
     namespace?: string;
     /** Its `nfsVolumes` output, by volume key; none from a deploy older than that output. */
@@ -25,12 +23,12 @@ export interface PreviousDeployment {
 }
 
 /** A stack that has not deployed yet. */
-export const firstDeploy: PreviousDeployment = { deployed: false, volumes: {}, claimNames: {} };
+export const firstDeploy: PreviousDeployment = { volumes: {}, claimNames: {} };
 
 /** The outputs this program reads of its last deploy. */
 export const previousOutputNames = ["namespace", "nfsVolumes", "claimNames"] as const;
 
-/** The outputs of the last deploy, by name (a missing one undefined), as what this program needs of them. */
+/** The outputs of the last deploy, by name (a missing one undefined: none on a first deploy), as what this program needs of them. */
 export function previousDeployment(outputs: Partial<Record<(typeof previousOutputNames)[number], unknown>>): PreviousDeployment {
     const { namespace, nfsVolumes, claimNames } = outputs;
     const volumes = Object.fromEntries(
@@ -41,7 +39,6 @@ export function previousDeployment(outputs: Partial<Record<(typeof previousOutpu
     );
     const claims = Object.fromEntries(Object.entries(isPlainObject(claimNames) ? claimNames : {}).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
     return {
-        deployed: [namespace, nfsVolumes, claimNames].some((output) => output !== undefined),
         namespace: typeof namespace === "string" ? namespace : undefined,
         volumes,
         claimNames: claims,
