@@ -6,6 +6,7 @@
  * deploy" left (tests/harness.ts, lastOutputs), as a StackReference to the stack reads them.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mysqlDataClaimName, mysqlDataVolume, nfsClaimName } from "../config/names";
 import { objectNamed, objectsOfKind, organization, type ProgramRun, registeredBeforeError, runFixture, setPath, type StackConfig } from "./harness";
 
@@ -97,8 +98,9 @@ describe("NFS volumes across deploys (deliberate moves)", () => {
         // SP nodes stop first, then MySQL; then the copy keeps numeric owners, from the old export to the new one.
         const steps = [
             "kubectl -n wso2 scale deployment -l 'app.kubernetes.io/name=wso2sp,app.kubernetes.io/component in (manager,worker,receiver,dashboard)' --replicas=0",
+            `until [ -z "$(kubectl -n wso2 get pod -l 'app.kubernetes.io/name=wso2sp,app.kubernetes.io/component in (manager,worker,receiver,dashboard)' -o name)" ]; do sleep 5; done`,
             "kubectl -n wso2 scale statefulset sp-rdbms --replicas=0",
-            "kubectl -n wso2 wait --for=delete pod sp-rdbms-0 --timeout=300s",
+            "kubectl -n wso2 wait --for=delete pod/sp-rdbms-0 --timeout=300s",
             "mount -t nfs 10.0.0.9:/exports/wso2sp/mysql /mnt/wso2sp-old",
             "mount -t nfs 10.0.0.9:/exports/wso2sp/mysql-new /mnt/wso2sp-new",
             "rsync -aHAX --numeric-ids /mnt/wso2sp-old/ /mnt/wso2sp-new/",
@@ -106,6 +108,10 @@ describe("NFS volumes across deploys (deliberate moves)", () => {
         const positions = steps.map((step) => message.indexOf(step));
         assert.ok(positions.every((position) => position >= 0), `missing steps: ${steps.filter((_, index) => positions[index] < 0).join(" | ")}`);
         assert.deepEqual([...positions].sort((a, b) => a - b), positions, "steps out of order");
+        // The chain pastes into a shell as one command.
+        const chain = message.slice(message.indexOf("(as root): ") + "(as root): ".length, message.indexOf(". Then confirm the move"));
+        assert.ok(chain.startsWith("kubectl ") && chain.endsWith("umount /mnt/wso2sp-old /mnt/wso2sp-new"), chain);
+        assert.equal(spawnSync("bash", ["-n", "-c", chain]).status, 0, `bash cannot parse: ${chain}`);
         const fix = fixOf(error, "nfs.mysqlDataPath");
         assert.equal(fix, "pulumi config set --path nfs.confirmMove.mysqlData 10.0.0.9:/exports/wso2sp/mysql-new");
 

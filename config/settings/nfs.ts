@@ -189,11 +189,12 @@ function moveCommands(volume: VolumePlacement, namespace: string, from: string |
     const newSource = `${mountable(volume.server)}:${tidyPath(volume.path)}`;
     return [
         `kubectl -n ${namespace} scale deployment -l '${spNodes}' --replicas=0`,
-        `kubectl -n ${namespace} wait --for=delete pod -l '${spNodes}' --timeout=300s`,
+        // kubectl wait fails when a selector matches nothing (kubernetes/kubernetes#83242): a loop also passes when the pods are gone already.
+        `until [ -z "$(kubectl -n ${namespace} get pod -l '${spNodes}' -o name)" ]; do sleep 5; done`,
         ...(volume.key === "mysqlData"
             ? [
                   `kubectl -n ${namespace} scale statefulset ${mysqlServiceName} --replicas=0`,
-                  `kubectl -n ${namespace} wait --for=delete pod ${mysqlServiceName}-0 --timeout=300s`,
+                  `kubectl -n ${namespace} wait --for=delete pod/${mysqlServiceName}-0 --timeout=300s`,
               ]
             : []),
         "mkdir -p /mnt/wso2sp-old /mnt/wso2sp-new",
