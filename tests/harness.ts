@@ -32,8 +32,8 @@ export interface ProgramRun {
     secretOutputs: string[];
     /** Every registration's URN as the engine forms it, with the URNs its aliases stand for. */
     urns: RegisteredUrn[];
-    /** The stacks whose outputs the program read (StackReference), by full name, in order. */
-    stackReads: string[];
+    /** The stacks whose outputs the program read (StackReference), in order: full name, and what was registered by then. */
+    stackReads: { name: string; registeredBefore: string[] }[];
 }
 
 /** A resource's URN (stack, project, parent chain of types, name) and the URNs it answers to as well. */
@@ -212,7 +212,7 @@ export interface RunOptions {
  */
 export async function runProgram(config: StackConfig, options: RunOptions = {}): Promise<ProgramRun> {
     const resources: Registered[] = [];
-    const stackReads: string[] = [];
+    const stackReads: ProgramRun["stackReads"] = [];
     const optionsByResource = new Map<string, pulumi.ResourceOptions>();
     lastRunResources = resources;
     await pulumi.runtime.setMocks(
@@ -220,7 +220,7 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
             newResource: (args) => {
                 // A read of a stack's outputs registers nothing: it is answered here and not recorded as a resource.
                 if (args.type === stackReferenceType) {
-                    stackReads.push(args.inputs.name);
+                    stackReads.push({ name: args.inputs.name, registeredBefore: resources.map((resource) => `${resource.type}::${resource.name}`) });
                     const outputs = args.inputs.name === `${organization}/${projectName}/${options.stack ?? "test"}` ? (options.lastOutputs ?? {}) : {};
                     return { id: args.id ?? args.name, state: { name: args.inputs.name, outputs, secretOutputNames: [] } };
                 }

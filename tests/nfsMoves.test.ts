@@ -69,8 +69,12 @@ describe("NFS volumes across deploys (deliberate moves)", () => {
         first = await runFixture(fixture);
     });
 
-    it("a first deploy (no last outputs) passes, after reading the stack's own outputs, and starts MySQL on an empty export", () => {
-        assert.deepEqual(first.stackReads, [`${organization}/wso2-sp/${fixture}`]);
+    it("a first deploy (no last outputs) passes, after reading the stack's own outputs before registering anything, and starts MySQL on an empty export", () => {
+        // Read once, before the program registered anything but the stack itself.
+        assert.deepEqual(
+            first.stackReads.map(({ name, registeredBefore }) => ({ name, registeredBefore: registeredBefore.filter((resource) => !resource.startsWith("pulumi:pulumi:Stack::")) })),
+            [{ name: `${organization}/wso2-sp/${fixture}`, registeredBefore: [] }],
+        );
         assert.equal(initialisedExport(first), undefined);
     });
 
