@@ -36,7 +36,8 @@ export class Credentials extends pulumi.ComponentResource {
     /** With MySQL in the cluster only. */
     public readonly mysqlRootPassword?: pulumi.Output<string>;
     /**
-     * Changes whenever a password SP reads changes, so the pods roll onto it. The pods' annotation is
+     * Changes whenever a password SP or MySQL reads changes (MySQL's root password included), so the
+     * pods roll onto it. The pods' annotation is
      * readable with the `view` role: an HMAC under a random key kept in the stack's (encrypted)
      * state lets nobody test password guesses against it.
      */
@@ -73,8 +74,10 @@ export class Credentials extends pulumi.ComponentResource {
         this.secretName = secret.metadata.name;
 
         const digestKey = generated("credentials-digest-key");
+        // MySQL's root password last and only when there is one: a stack with an external database
+        // keeps the digest it had before the root password was covered.
         this.digest = pulumi
-            .all([digestKey, this.databasePassword, this.adminPassword, args.keystorePassword ?? ""])
+            .all([digestKey, this.databasePassword, this.adminPassword, args.keystorePassword ?? "", ...(this.mysqlRootPassword ? [this.mysqlRootPassword] : [])])
             .apply(([key, ...passwords]) => createHmac("sha256", key).update(JSON.stringify(passwords)).digest("hex").slice(0, 16));
 
         const subscription = args.subscription;

@@ -4,7 +4,7 @@ import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { AppDatabase, appDatabases, initFileScriptPath } from "../config/mysql";
-import { appNames, mysqlDataClaimName } from "../config/names";
+import { appNames, mysqlDataClaimName, mysqlDataVolume } from "../config/names";
 import { containerSecurity, podSecurity, resources, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
 import { NfsVolume } from "./nfsVolume";
 
@@ -20,13 +20,16 @@ export interface MySqlArgs {
     username: string;
     /** Secret holding the root and application passwords, and the keys of each. */
     credentials: { secretName: pulumi.Input<string>; rootPasswordKey: string; userPasswordKey: string };
-    /** NFS export of the data directory (owned by uid 999) and how `pulumi destroy` treats it. */
+    /**
+     * NFS export of the data directory (owned by uid 999; the path exactly as the volume was named
+     * from it) and how `pulumi destroy` treats it.
+     */
     nfs: { server: string; path: string; protection: "retainOnDelete" | "protect" };
     /**
      * A keyed digest of the Secret's passwords, the root password included (index.ts,
      * `credentialsDigest`): a change rolls the pod, whose start applies the new passwords.
      */
-    credentialsDigest?: pulumi.Input<string>;
+    credentialsDigest: pulumi.Input<string>;
     /**
      * Whether this stack's MySQL has initialised its data before (it has deployed with the database
      * in the cluster): the pod then refuses to start on an empty data directory, naming the export,
@@ -126,8 +129,7 @@ export class MySql extends pulumi.ComponentResource {
                 claimName: mysqlDataClaimName,
                 server: args.nfs.server,
                 path: args.nfs.path,
-                size: "20Gi",
-                accessMode: "ReadWriteOnce",
+                ...mysqlDataVolume,
                 protection: args.nfs.protection,
                 labels: { "app.kubernetes.io/instance": args.serviceName },
             },
@@ -167,7 +169,7 @@ export class MySql extends pulumi.ComponentResource {
                     parallelStart: false,
                     selector,
                     labels,
-                    podAnnotations: args.credentialsDigest === undefined ? undefined : { "wso2sp/credentials-digest": args.credentialsDigest },
+                    podAnnotations: { "wso2sp/credentials-digest": args.credentialsDigest },
                     pod: {
                         securityContext: podSecurity(mysqlUserId),
                         terminationGracePeriodSeconds: stopSeconds,

@@ -1,7 +1,6 @@
-import { createHash } from "crypto";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { commonLabels } from "../config/names";
+import { commonLabels, nfsClaimName } from "../config/names";
 import { keepOnDestroy } from "../kube/workloads";
 
 export interface NfsVolumeArgs {
@@ -14,7 +13,10 @@ export interface NfsVolumeArgs {
     claimName: string;
     /** NFS server: IPv4, IPv6 or DNS name. */
     server: string;
-    /** Absolute export path on the server. */
+    /**
+     * Absolute export path on the server, as the volume was first named from it: a stack deployed
+     * with an untidy path (`/exports/x/`) keeps it, so its volume and claim are not replaced.
+     */
     path: string;
     /** Capacity, as a Kubernetes quantity (1Gi). */
     size: string;
@@ -46,8 +48,7 @@ export class NfsVolume extends pulumi.ComponentResource {
 
         const labels = { ...commonLabels, "app.kubernetes.io/component": "storage", ...args.labels };
         const keep = { parent: this, ...keepOnDestroy(args.protection) };
-        const source = createHash("sha256").update(JSON.stringify([args.server, args.path, args.size, args.accessMode])).digest("hex");
-        const claimName = `${args.claimName}-${source.slice(0, 8)}`;
+        const claimName = nfsClaimName(args.claimName, args);
         const volumeName = pulumi.interpolate`${args.namespace}-${claimName}`;
 
         const volume = new corev1.PersistentVolume(

@@ -3,6 +3,7 @@
  * Services are named from here and the containers' env (which fills the `${…}` placeholders in
  * `confs/`) is set from here, so DNS names and configuration cannot drift apart.
  */
+import { createHash } from "crypto";
 
 export const serviceAccountName = "wso2svc-account";
 export const pullSecretName = "wso2creds";
@@ -16,6 +17,19 @@ export const ownKeystoresVolumeName = "own-keystores";
 /** Claims that SP nodes and MySQL mount. */
 export const siddhiFilesClaimName = "sp-mgt-volume-claim";
 export const mysqlDataClaimName = "sp-rdbms-volume-claim";
+/** Their capacities and access modes: with the source, they name the claim (nfsClaimName). */
+export const siddhiFilesVolume = { size: "1Gi", accessMode: "ReadWriteMany" } as const;
+export const mysqlDataVolume = { size: "20Gi", accessMode: "ReadWriteOnce" } as const;
+
+/**
+ * An NFS volume's claim: `<base>-<hash of its source and size>`, as Kubernetes can change neither a
+ * volume's source nor a bound claim's size (components/nfsVolume.ts). The path is hashed exactly as
+ * given: a stack keeps the path its volume was first named from (config/settings/volumes.ts).
+ */
+export function nfsClaimName(base: string, source: { server: string; path: string; size: string; accessMode: string }): string {
+    const hash = createHash("sha256").update(JSON.stringify([source.server, source.path, source.size, source.accessMode])).digest("hex");
+    return `${base}-${hash.slice(0, 8)}`;
+}
 
 /** Service names of the SP nodes: the managers' names are also their NODE_IDs. */
 export const nodeServiceNames = {

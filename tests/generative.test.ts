@@ -117,7 +117,7 @@ const mutations: fc.Arbitrary<{ setting: string; value: unknown; secret?: boolea
     fc.record({ setting: fc.constant("namespace"), value: fc.constantFrom("default", "kube-tools", "WSO2", "a".repeat(64)) }),
     fc.record({ setting: fc.constantFrom(...nodeKinds.map((kind) => `memory.${kind}`)), value: fc.constantFrom("512Mi", "0Gi", "1073741824", "2000m", "lots") }),
     fc.record({ setting: fc.constant("nfs.server"), value: fc.constantFrom("300.1.1.1", "nfs server", "", "<NFS-Server-IP>") }),
-    fc.record({ setting: fc.constant("nfs.siddhiFilesPath"), value: fc.constantFrom("exports/siddhi", "/exports//siddhi", "/a/../b") }),
+    fc.record({ setting: fc.constant("nfs.siddhiFilesPath"), value: fc.constantFrom("exports/siddhi", "/exports/./siddhi", "/a/../b") }),
     fc.record({ setting: fc.constant("imageTag"), value: fc.constantFrom("latest", "", "4.4.0 ") }),
     fc.record({ setting: fc.constant("imageRegistry"), value: fc.constantFrom("Docker.example.com/WSO2", "docker.example.com//wso2", "docker.example.com/wso2/") }),
     fc.record({ setting: fc.constantFrom("ingress.hosts.manager1", "ingress.hosts.dashboard"), value: fc.constantFrom("UPPER.example.com", "10.1.2.3", "trailing.dot.") }),

@@ -76,7 +76,8 @@ describe("HA placement and disruption", () => {
         // Besides its own preflight Jobs (tests/preflight.test.ts).
         const names = (resources: pulumi.Input<pulumi.Resource>[]) => resources.map((resource) => (resource as any).__name).filter((name) => !name.includes("-preflight-"));
         assert.deepEqual(names(dependsOn("wso2sp-manager-2")), ["wso2sp-manager-1"]);
-        assert.deepEqual(names(dependsOn("wso2sp-manager-1")), []);
+        // manager-1 waits only for the in-cluster MySQL (tests/nfsMoves.test.ts).
+        assert.deepEqual(names(dependsOn("wso2sp-manager-1")), ["mysql"]);
         // The await is what makes the order mean "once ready": nothing may turn it off.
         assert.equal(objectNamed(run, "Deployment", "wso2sp-manager-1").metadata.annotations?.["pulumi.com/skipAwait"], undefined);
     });

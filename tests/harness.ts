@@ -32,6 +32,8 @@ export interface ProgramRun {
     secretOutputs: string[];
     /** Every registration's URN as the engine forms it, with the URNs its aliases stand for. */
     urns: RegisteredUrn[];
+    /** The stacks whose outputs the program read (StackReference), in order: full name, and what was registered by then. */
+    stackReads: { name: string; registeredBefore: string[] }[];
 }
 
 /** A resource's URN (stack, project, parent chain of types, name) and the URNs it answers to as well. */
@@ -190,6 +192,11 @@ export interface RunOptions {
     /** Called as the mock monitor receives each registration (the benchmark's clock). */
     onNewResource?: () => void;
     /**
+     * The outputs of the stack's last deploy, as a StackReference to the stack itself reads them
+     * (index.ts learns the volumes' previous locations from them); none, a first deploy, unless given.
+     */
+    lastOutputs?: Record<string, unknown>;
+    /**
      * Map the stack trace the SDK captures for every resource through ts-node's source maps, as
      * `pulumi up` does: the benchmark measures that cost. Nothing else reads those traces, and
      * mapping them frame by frame is about a quarter of a run, so the tests skip it. A program
@@ -205,11 +212,18 @@ export interface RunOptions {
  */
 export async function runProgram(config: StackConfig, options: RunOptions = {}): Promise<ProgramRun> {
     const resources: Registered[] = [];
+    const stackReads: ProgramRun["stackReads"] = [];
     const optionsByResource = new Map<string, pulumi.ResourceOptions>();
     lastRunResources = resources;
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
+                // A read of a stack's outputs registers nothing: it is answered here and not recorded as a resource.
+                if (args.type === stackReferenceType) {
+                    stackReads.push({ name: args.inputs.name, registeredBefore: resources.map((resource) => `${resource.type}::${resource.name}`) });
+                    const outputs = args.inputs.name === `${organization}/${projectName}/${options.stack ?? "test"}` ? (options.lastOutputs ?? {}) : {};
+                    return { id: args.id ?? args.name, state: { name: args.inputs.name, outputs, secretOutputNames: [] } };
+                }
                 const resourceOptions = optionsByResource.get(`${args.type}::${args.name}`) ?? {};
                 resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), options: resourceOptions });
                 options.onNewResource?.();
@@ -220,6 +234,7 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
         projectName,
         options.stack ?? "test",
         false,
+        organization,
     );
     const urns = recordUrns(options.stack ?? "test");
     // Settings of other namespaces (`kubernetes:context`) keep theirs.
@@ -250,7 +265,10 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
                     return undefined;
                 });
                 // No extension: index.ts under ts-node, index.js in TypeScript's own output (CI runs both).
-                exported = { ...require(entry) };
+                // A program that exports a function is run by calling it, its result awaited (as
+                // @pulumi/pulumi cmd/run does); its result is then the stack's outputs.
+                const program = require(entry);
+                exported = typeof program === "function" ? { ...(await program()) } : { ...program };
                 return exported;
             })
             .catch(async (error: unknown) => {
@@ -269,7 +287,7 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
         // Registrations whose inputs wait on other resources are still in flight: let them land.
         await pulumi.runtime.disconnect();
         const objects = resources.filter((resource) => resource.type.startsWith("kubernetes:")).map(toKubernetesObject);
-        return { resources, outputs: resolved, objects, warnings, secretOutputs, urns };
+        return { resources, outputs: resolved, objects, warnings, secretOutputs, urns, stackReads };
     } finally {
         log.warn = printWarning;
         stackTraces.prepareStackTrace = prepareStackTrace;
@@ -277,6 +295,10 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
 }
 
 let lastRunResources: Registered[] = [];
+
+/** The organization the DIY backend gives every stack; Pulumi Cloud gives the stack's own. */
+export const organization = "organization";
+const stackReferenceType = "pulumi:pulumi:StackReference";
 
 const stackType = "pulumi:pulumi:Stack";
 
@@ -356,9 +378,17 @@ export async function runStack(stack: string, change?: (config: StackConfig) => 
     return runStackFile(stack, projectDir, change, secrets);
 }
 
-/** Runs a test fixture stack (`tests/stacks/Pulumi.<name>.yaml`), optionally changed first. */
-export async function runFixture(name: string, change?: (config: StackConfig) => void, secrets: Record<string, string> = {}): Promise<ProgramRun> {
-    return runStackFile(name, fixtureDir, change, secrets);
+/**
+ * Runs a test fixture stack (`tests/stacks/Pulumi.<name>.yaml`), optionally changed first, as a
+ * first deploy or, given `lastOutputs`, as the update of a stack whose last deploy left those outputs.
+ */
+export async function runFixture(
+    name: string,
+    change?: (config: StackConfig) => void,
+    secrets: Record<string, string> = {},
+    lastOutputs?: Record<string, unknown>,
+): Promise<ProgramRun> {
+    return runStackFile(name, fixtureDir, change, secrets, lastOutputs);
 }
 
 const sharedRuns = new Map<string, Promise<ProgramRun>>();
@@ -389,11 +419,17 @@ function deepFreeze(value: unknown): void {
     }
 }
 
-async function runStackFile(stack: string, dir: string, change?: (config: StackConfig) => void, secrets: Record<string, string> = {}): Promise<ProgramRun> {
+async function runStackFile(
+    stack: string,
+    dir: string,
+    change?: (config: StackConfig) => void,
+    secrets: Record<string, string> = {},
+    lastOutputs?: Record<string, unknown>,
+): Promise<ProgramRun> {
     const { config, secretKeys } = readStackConfig(stack, dir);
     change?.(config);
     Object.assign(config, secrets);
-    return runProgram(config, { stack, secretKeys: [...secretKeys, ...Object.keys(secrets)] });
+    return runProgram(config, { stack, secretKeys: [...secretKeys, ...Object.keys(secrets)], lastOutputs });
 }
 
 /**

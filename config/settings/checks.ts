@@ -9,7 +9,8 @@ import { directoryProblems } from "./directories";
 import { ingressProblems } from "./ingress";
 import { kafkaProblems } from "./kafka";
 import { externalCidrsProblems, unusedExternalCidrs } from "./networkPolicies";
-import { nfsExportProblems } from "./nfs";
+import { nfsExportProblems, nfsMoveProblems } from "./nfs";
+import type { PreviousDeployment } from "./previous";
 import { type Problem, removeCommand, valueAt } from "./problems";
 import type { SecretKey, SettingPath, ValidPart } from "./schema";
 import { passwordProblems } from "./secrets";
@@ -29,11 +30,19 @@ export interface CrossCheck {
     secretSet: (key: SecretKey) => boolean;
     /** A setting of the unused one of an in-cluster and an external dependency, which would be silently ignored. */
     unused: (settingPath: SettingPath, why: string) => void;
+    /** What the stack's last deploy left: where its volumes were. */
+    previous: PreviousDeployment;
     problems: Problem[];
 }
 
 /** Rules that span several settings; each looks only at settings that passed their own rule. */
-export function crossChecks(settings: ValidPart, given: Record<string, unknown>, declared: Record<string, unknown>, secretValue: (key: SecretKey) => string | undefined): Problem[] {
+export function crossChecks(
+    settings: ValidPart,
+    given: Record<string, unknown>,
+    declared: Record<string, unknown>,
+    secretValue: (key: SecretKey) => string | undefined,
+    previous: PreviousDeployment,
+): Problem[] {
     const problems: Problem[] = [];
     const check: CrossCheck = {
         settings,
@@ -50,10 +59,12 @@ export function crossChecks(settings: ValidPart, given: Record<string, unknown>,
                 message: `is ignored while ${why}; remove it (or switch ${why.split(" ")[0]} to false)`,
                 fix: removeCommand(settingPath),
             }),
+        previous,
         problems,
     };
     const claimExport = nfsExportProblems(check);
     additionalVolumesProblems(check, claimExport);
+    nfsMoveProblems(check);
     ingressProblems(check);
     passwordProblems(check);
     databaseProblems(check);

@@ -4,5 +4,7 @@
  * cross-setting rule in the file of the setting it guards (nfs.ts, database.ts, …; run by checks.ts).
  */
 export { loadSettings } from "./load";
+export { placeVolumes, type VolumePlacement } from "./nfs";
+export { readPreviousDeployment } from "./previous";
 export { projectDir } from "./project";
 export type { NodeKind, Settings } from "./schema";

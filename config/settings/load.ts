@@ -8,15 +8,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { crossChecks } from "./checks";
 import { nfsFix } from "./nfs";
+import { firstDeploy, type PreviousDeployment } from "./previous";
 import { hidden, inOurWords, isPlainObject, type Problem, settingsError, unknownSetting, valueAt } from "./problems";
 import { projectDir } from "./project";
 import { type Declaration, schema, secretKeys, type SecretKey, type SettingPath, type Settings, shapeAt, type ValidPart } from "./schema";
 
 /**
  * Reads every stack setting, fills in the defaults declared in Pulumi.yaml and validates the whole
- * set, throwing one SettingsError that lists each bad setting before any resource exists.
+ * set, against what the stack's last deploy left too, throwing one SettingsError that lists each
+ * bad setting before any resource exists.
  */
-export function loadSettings(): Settings {
+export function loadSettings(previous: PreviousDeployment = firstDeploy): Settings {
     const project = pulumi.getProject();
     const declarations = readDeclarations();
     const stackConfig = pulumi.runtime.allConfig();
@@ -60,7 +62,7 @@ export function loadSettings(): Settings {
     // Cross-setting rules run on what is valid, so one run reports every problem.
     const valid = (parsed.success ? parsed.data : withoutPaths(raw, failed)) as ValidPart;
     const declared = Object.fromEntries(Object.entries(declarations).map(([key, declaration]) => [key, declaration.default]));
-    problems.push(...crossChecks(valid, given, declared, secretValue));
+    problems.push(...crossChecks(valid, given, declared, secretValue, previous));
     if (problems.length > 0) {
         throw settingsError(project, problems, raw, declarations, new Set(secretKeys.filter((key) => secretValue(key) !== undefined)));
     }

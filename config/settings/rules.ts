@@ -24,6 +24,24 @@ export const absolutePath = text("must be an absolute path (starting with /)")
     .refine((value) => path.posix.normalize(value) === value && !value.includes("//"), {
         error: "must be a plain absolute path (no //, . or .. segments)",
     });
+/**
+ * An NFS export path: absolute, no `.` or `..` segments. A doubled or trailing `/` is accepted, and
+ * tidied (tidyPath) before it names anything.
+ */
+export const exportPath = text("must be an absolute path (starting with /)")
+    .regex(/^\/\S*$/, { error: "must be an absolute path (starting with /, no spaces)" })
+    .refine((value) => !value.split("/").some((segment) => segment === "." || segment === ".."), {
+        error: "must be a plain absolute path (no . or .. segments)",
+    });
+/** `/exports//x/` → `/exports/x`: the one spelling of an export path. */
+export function tidyPath(value: string): string {
+    const single = value.replace(/\/+/g, "/");
+    return single.length > 1 ? single.replace(/\/$/, "") : single;
+}
+/** `<server>:<path>`, optionally after `fresh `: where an NFS move goes (config/settings/nfs.ts). */
+export const moveConfirmation = text('must be the new location, "<server>:<path>"').regex(/^(fresh )?[^\s/]+:\/\S*$/, {
+    error: 'must be the new location as "<server>:<path>", or "fresh <server>:<path>" for an export meant to start empty',
+});
 export const dnsLabel = text("must be a DNS label: lower-case letters, digits and -, at most 63 characters").regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
     error: "must be a DNS label: lower-case letters, digits and -, at most 63 characters, starting and ending with a letter or digit",
 });

@@ -12,6 +12,7 @@ import {
     cidrs,
     cpuQuantity,
     dnsLabel,
+    exportPath,
     host,
     hostPortList,
     imagePattern,
@@ -20,6 +21,7 @@ import {
     ingressHost,
     integer,
     isHost,
+    moveConfirmation,
     namespaceName,
     objectName,
     podLabels,
@@ -89,12 +91,16 @@ export const schema = z.strictObject({
     nfs: z.strictObject(
         {
             server: host,
-            siddhiFilesPath: absolutePath,
-            mysqlDataPath: absolutePath.optional(),
+            siddhiFilesPath: exportPath,
+            mysqlDataPath: exportPath.optional(),
+            // Data-bearing volume (mysqlData, siddhiFiles, an additional volume's name) → the new location it moves to.
+            confirmMove: z.record(z.string(), moveConfirmation, { error: "must be a mapping of volume names to their new locations" }).optional(),
         },
         {
             error: (issue) =>
-                issue.input === undefined ? "must be set: the NFS server and the Siddhi files export" : "must be a mapping with server, siddhiFilesPath, mysqlDataPath",
+                issue.input === undefined
+                    ? "must be set: the NFS server and the Siddhi files export"
+                    : "must be a mapping with server, siddhiFilesPath, mysqlDataPath, confirmMove",
         },
     ),
     // The managers deploy Siddhi apps once two resource nodes have joined (minResourceCount: 2).
@@ -105,7 +111,7 @@ export const schema = z.strictObject({
         strict(
             {
                 name: dnsLabel,
-                path: absolutePath,
+                path: exportPath,
                 server: host.optional(),
                 // Unset: the volume overlays the product home at start (config/image.ts).
                 mountPath: absolutePath.optional(),
