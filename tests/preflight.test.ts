@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { urnSafeExport } from "../kube/preflight";
 import { directoryWith } from "./temporaryFiles";
 import { objectNamed, objectsOfKind, projectDir, type ProgramRun, runProgram } from "./harness";
 
@@ -105,10 +106,22 @@ describe("preflight Jobs (mocks)", () => {
         const names = jobs(run).map((job) => job.name).sort();
         assert.deepEqual(names, [
             "mysql-preflight-mysql-data@10.0.0.5:/exports/mysql",
-            "wso2sp-manager-1-preflight-extensions@fd00::5:/exports/extensions",
+            "wso2sp-manager-1-preflight-extensions@[fd00:0:0:0:0:0:0:5]:/exports/extensions",
             "wso2sp-manager-1-preflight-sp-mgt-volume-claim@10.0.0.5:/exports/siddhi-files",
             "wso2sp-manager-1-preflight-wso2sp-keystores",
         ]);
+    });
+
+    it("keeps `::`, the URN's separator, out of the logical name: an IPv6 server spelt out in brackets, a colon in the path escaped", () => {
+        const urns = run.urns.map(({ urn }) => urn).filter((urn) => urn.includes(":batch/v1:Job::"));
+        assert.equal(urns.length, 4);
+        for (const urn of urns) {
+            assert.equal(urn.split("::").length, 4, urn);
+        }
+        assert.equal(urnSafeExport({ server: "fd00::5", path: "/exports/a" }), "[fd00:0:0:0:0:0:0:5]:/exports/a");
+        assert.equal(urnSafeExport({ server: "::ffff:10.0.0.5", path: "/exports/a" }), "[0:0:0:0:0:ffff:10.0.0.5]:/exports/a");
+        assert.equal(urnSafeExport({ server: "2001:db8:1:2:3:4:5:6", path: "/exports/a::b" }), "[2001:db8:1:2:3:4:5:6]:/exports/a%3A%3Ab");
+        assert.equal(urnSafeExport({ server: "nfs.example.com", path: "/exports/a" }), "nfs.example.com:/exports/a");
     });
 
     it("runs within Pod Security restricted and 32Mi, in the workload's own image, with no API token and a read-only root", () => {
