@@ -170,7 +170,7 @@ let previousManager: SpNode | undefined;
 const spNodes = specs.map((spec) => {
     const claimMounts: ClaimMount[] = [
         ...(spec.kind === "manager"
-            ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: siddhiFilesMountPath, overlaysProductHome: false }]
+            ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: siddhiFilesMountPath, overlaysProductHome: false, nfs: siddhiFiles.source }]
             : []),
         ...additionalVolumes
             .filter(({ volume }) => volume.nodes.includes(spec.kind))
@@ -179,6 +179,7 @@ const spNodes = specs.map((spec) => {
                 claimName: nfs.claimName,
                 mountPath: volume.mountPath ?? overlayMountPath(volume.name),
                 overlaysProductHome: volume.mountPath === undefined,
+                nfs: nfs.source,
             })),
     ];
     const node = new SpNode(spec.name, {

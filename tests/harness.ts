@@ -39,6 +39,8 @@ export interface RegisteredUrn {
     urn: string;
     /** Each alias the program gave, resolved to a full URN the way the engine resolves an alias spec. */
     aliases: string[];
+    /** What the engine waits for before it creates or updates this one: `dependsOn` and the resources whose outputs its inputs use. */
+    dependencies: string[];
 }
 
 /** Stack settings as `pulumi config` holds them: setting name (without project prefix) → value. */
@@ -313,7 +315,8 @@ function recordUrns(stack: string): RegisteredUrn[] {
                     const aliasParent = spec.getNoparent() ? undefined : spec.hasParenturn() ? (engineUrns.get(spec.getParenturn()) ?? spec.getParenturn()) : parent;
                     return engineUrn(spec.getType() || request.getType(), spec.getName() || request.getName(), aliasParent, spec.getStack() || stack, spec.getProject() || projectName);
                 });
-                recorded.push({ urn, aliases });
+                const dependencies = request.getDependenciesList().map((dependency) => engineUrns.get(dependency) ?? dependency);
+                recorded.push({ urn, aliases, dependencies });
             }
             callback(error, response);
         });
@@ -324,6 +327,7 @@ interface RegisterRequest {
     getType(): string;
     getName(): string;
     getParent(): string;
+    getDependenciesList(): string[];
     getAliasesList(): {
         hasSpec(): boolean;
         getUrn(): string;

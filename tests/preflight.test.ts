@@ -11,7 +11,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { urnSafeExport } from "../kube/preflight";
 import { directoryWith } from "./temporaryFiles";
-import { objectNamed, objectsOfKind, projectDir, type ProgramRun, runProgram } from "./harness";
+import { objectNamed, objectsOfKind, projectDir, type ProgramRun, runProgram, sharedFixture } from "./harness";
 
 const program = path.join(__dirname, "programs", "preflight");
 const script = fs.readFileSync(path.join(projectDir, "pod-scripts", "jobs", "preflight.sh"), "utf8");
@@ -187,3 +187,49 @@ describe("preflight Jobs (mocks)", () => {
 function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
+
+describe("preflight Jobs of the program (fixture stacks)", () => {
+    for (const stack of ["external"]) {
+        describe(stack, () => {
+            let run: ProgramRun;
+            before(async () => {
+                run = await sharedFixture(stack);
+            });
+            const byName = (name: string) => run.resources.find((resource) => resource.name === name)!;
+            const workloads = () => run.resources.filter((resource) => ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"].includes(resource.type));
+
+            it("every NFS claim a workload mounts is checked first by a Job of its own, as the workload's user, for the access the workload has", () => {
+                const claimed = workloads().filter((workload) => podOf(workload).volumes.some((volume: any) => volume.persistentVolumeClaim));
+                assert.ok(claimed.length >= 4, claimed.map((workload) => workload.name).join(", "));
+                for (const workload of claimed) {
+                    const pod = podOf(workload);
+                    const waitsFor = ((workload.options.dependsOn ?? []) as pulumi.Resource[]).map((resource) => byName((resource as any).__name));
+                    for (const volume of pod.volumes.filter((each: any) => each.persistentVolumeClaim)) {
+                        const { claimName } = volume.persistentVolumeClaim;
+                        const readOnly = pod.containers[0].volumeMounts.find((mount: any) => mount.name === volume.name).readOnly === true;
+                        const checks = waitsFor.filter((job) => job.type === "kubernetes:batch/v1:Job" && podOf(job).volumes[0].persistentVolumeClaim?.claimName === claimName);
+                        assert.equal(checks.length, 1, `${workload.name} waits for one check of ${claimName}`);
+                        const [check] = checks;
+                        const { nfs } = objectsOfKind(run, "PersistentVolume").find((pv) => pv.spec.claimRef.name === claimName)!.spec;
+                        assert.equal(podOf(check).securityContext.runAsUser, pod.securityContext.runAsUser);
+                        assert.deepEqual(scriptArgs(check).slice(2, 5), [`${nfs.server}:${nfs.path}`, "/preflight", readOnly ? "read" : "write"]);
+                        assert.ok(check.name.endsWith(`@${nfs.server}:${nfs.path}`), check.name);
+                    }
+                }
+            });
+
+            it("a preflight Job waits for nothing but its namespace, its claim and the image pull Secret", () => {
+                const checks = run.resources.filter((resource) => resource.type === "kubernetes:batch/v1:Job" && resource.inputs.metadata.labels["app.kubernetes.io/component"] === "preflight");
+                assert.ok(checks.length >= 5);
+                const typeOf = (urn: string) => urn.split("::")[2].split("$").pop();
+                for (const check of checks) {
+                    const registered = run.urns.find(({ urn }) => urn.endsWith(`$kubernetes:batch/v1:Job::${check.name}`))!;
+                    const types = registered.dependencies.map(typeOf).sort();
+                    const claim = scriptArgs(check)[0] === "volume" ? ["kubernetes:core/v1:PersistentVolumeClaim"] : [];
+                    assert.deepEqual(types.filter((type) => type !== "kubernetes:core/v1:Secret"), ["kubernetes:core/v1:Namespace", ...claim], check.name);
+                    assert.equal(check.options.dependsOn, undefined, check.name);
+                }
+            });
+        });
+    }
+});
