@@ -189,7 +189,7 @@ function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 describe("preflight Jobs of the program (fixture stacks)", () => {
-    for (const stack of ["external"]) {
+    for (const stack of ["in-cluster", "external"]) {
         describe(stack, () => {
             let run: ProgramRun;
             before(async () => {
@@ -211,12 +211,26 @@ describe("preflight Jobs of the program (fixture stacks)", () => {
                         assert.equal(checks.length, 1, `${workload.name} waits for one check of ${claimName}`);
                         const [check] = checks;
                         const { nfs } = objectsOfKind(run, "PersistentVolume").find((pv) => pv.spec.claimRef.name === claimName)!.spec;
-                        assert.equal(podOf(check).securityContext.runAsUser, pod.securityContext.runAsUser);
+                        const user = pod.securityContext.runAsUser;
+                        assert.equal(podOf(check).securityContext.runAsUser, user);
+                        assert.equal(scriptArgs(check)[5], `${user}:${user}`, "owned by the user");
+                        assert.equal(podOf(check).containers[0].image, pod.containers[0].image, "in the workload's own image");
                         assert.deepEqual(scriptArgs(check).slice(2, 5), [`${nfs.server}:${nfs.path}`, "/preflight", readOnly ? "read" : "write"]);
                         assert.ok(check.name.endsWith(`@${nfs.server}:${nfs.path}`), check.name);
                     }
                 }
             });
+
+            if (stack === "in-cluster") {
+                it("MySQL's StatefulSet waits for a check of its data export as uid 999, in the MySQL image", () => {
+                    const mysql = run.resources.find((resource) => resource.type === "kubernetes:apps/v1:StatefulSet" && resource.name === "mysql")!;
+                    const [check] = ((mysql.options.dependsOn ?? []) as pulumi.Resource[]).map((resource) => byName((resource as any).__name));
+                    assert.equal(check.name, "mysql-preflight-sp-rdbms-volume-claim@192.168.56.10:/exports/wso2sp/mysql");
+                    assert.deepEqual(scriptArgs(check), ["volume", "sp-rdbms-volume-claim", "192.168.56.10:/exports/wso2sp/mysql", "/preflight", "write", "999:999", "700"]);
+                    assert.equal(podOf(check).securityContext.runAsUser, 999);
+                    assert.equal(podOf(check).containers[0].image, "mysql:5.7.44");
+                });
+            }
 
             it("a preflight Job waits for nothing but its namespace, its claim and the image pull Secret", () => {
                 const checks = run.resources.filter((resource) => resource.type === "kubernetes:batch/v1:Job" && resource.inputs.metadata.labels["app.kubernetes.io/component"] === "preflight");
