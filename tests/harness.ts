@@ -28,6 +28,8 @@ export interface ProgramRun {
     objects: Record<string, any>[];
     /** What the program and the SDK logged with pulumi.log.warn, in order; `pulumi up` shows these. */
     warnings: string[];
+    /** What they logged with pulumi.log.info, in order. */
+    infos: string[];
     /** The stack outputs Pulumi holds as secrets (shown as [secret], encrypted in the state). */
     secretOutputs: string[];
     /** Every registration's URN as the engine forms it, with the URNs its aliases stand for. */
@@ -187,6 +189,8 @@ export interface RunOptions {
     stack?: string;
     /** Settings to hand over as secrets. */
     secretKeys?: string[];
+    /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()`); as an update otherwise. */
+    preview?: boolean;
     /** Another program to run instead of index.ts (the benchmark's baseline). */
     programFile?: string;
     /** Called as the mock monitor receives each registration (the benchmark's clock). */
@@ -221,7 +225,7 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
         },
         projectName,
         options.stack ?? "test",
-        false,
+        options.preview ?? false,
     );
     const urns = recordUrns(options.stack ?? "test");
     // Settings of other namespaces (`kubernetes:context`) keep theirs.
@@ -233,9 +237,12 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
     const entry = options.programFile ?? path.join(projectDir, "index");
     forgetProgram(entry);
     const warnings: string[] = [];
-    const log = pulumi.log as { warn: typeof pulumi.log.warn };
+    const infos: string[] = [];
+    const log = pulumi.log as { warn: typeof pulumi.log.warn; info: typeof pulumi.log.info };
     const printWarning = log.warn;
+    const printInfo = log.info;
     log.warn = async (message) => void warnings.push(message);
+    log.info = async (message) => void infos.push(message);
     const stackTraces = Error as { prepareStackTrace?: typeof Error.prepareStackTrace };
     const prepareStackTrace = stackTraces.prepareStackTrace;
     if (!options.mapStackTraces) {
@@ -271,9 +278,10 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
         // Registrations whose inputs wait on other resources are still in flight: let them land.
         await pulumi.runtime.disconnect();
         const objects = resources.filter((resource) => resource.type.startsWith("kubernetes:")).map(toKubernetesObject);
-        return { resources, outputs: resolved, objects, warnings, secretOutputs, urns };
+        return { resources, outputs: resolved, objects, warnings, infos, secretOutputs, urns };
     } finally {
         log.warn = printWarning;
+        log.info = printInfo;
         stackTraces.prepareStackTrace = prepareStackTrace;
     }
 }
@@ -378,7 +386,7 @@ export function sharedFixture(name: string): Promise<ProgramRun> {
         run = runFixture(name).then((result) => {
             // Not the resource options: they hold the SDK's live Resource objects.
             result.resources.forEach((resource) => deepFreeze(resource.inputs));
-            [result.objects, result.outputs, result.warnings, result.secretOutputs, result.urns].forEach(deepFreeze);
+            [result.objects, result.outputs, result.warnings, result.infos, result.secretOutputs, result.urns].forEach(deepFreeze);
             return result;
         });
         sharedRuns.set(name, run);
