@@ -244,6 +244,18 @@ describe("preflight Jobs of the program (fixture stacks)", () => {
                     assert.equal(check.options.dependsOn, undefined, check.name);
                 }
             });
+
+            it("each preflight Job is bounded: 5-minute timeouts, 32Mi, non-root with every capability dropped", () => {
+                const checks = run.resources.filter((resource) => resource.type === "kubernetes:batch/v1:Job" && resource.inputs.metadata.labels["app.kubernetes.io/component"] === "preflight");
+                assert.ok(checks.length >= 5);
+                for (const check of checks) {
+                    const [container] = podOf(check).containers;
+                    assert.deepEqual(check.options.customTimeouts, { create: "5m", update: "5m" }, check.name);
+                    assert.equal(container.resources.limits.memory, "32Mi", check.name);
+                    assert.equal(podOf(check).securityContext.runAsNonRoot, true, check.name);
+                    assert.deepEqual(container.securityContext.capabilities.drop, ["ALL"], check.name);
+                }
+            });
         });
     }
 });
