@@ -13,12 +13,13 @@ import { SiddhiApps } from "./components/siddhiApps";
 import { ClaimMount, SpNode } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
 import { confNodes, minResourceCount, readConfTree } from "./config/confs";
-import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
+import { overlayMountPath, siddhiFilesMountPath, tlsCaFile, tlsFiles } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, SpNodeSpec, spNodeSpecs } from "./config/nodes";
 import { loadSettings, placeVolumes, projectDir, readPreviousDeployment } from "./config/settings";
 import { deploymentDigest, readSiddhiApps, siddhiAppsJobPods, syncScriptPath } from "./config/siddhiApps";
 import { podSecurityAdmission } from "./kube/admission";
+import { reportClusterChecks } from "./kube/clusterChecks";
 import { disruptionBudget } from "./kube/disruption";
 import { deploymentFlows } from "./kube/networkPolicies";
 import { scheduling, spManagers } from "./kube/placement";
@@ -168,6 +169,21 @@ export = async () => {
     const specs = spNodeSpecs(settings, endpoints, credentials.secretName);
     const image = (imageName: string) => `${registry}/${imageName}:${settings.imageTag}`;
 
+    // A preview warns about what would leave pods pending or Ingresses unserved, where its kubeconfig
+    // can read the cluster (kube/clusterChecks.ts): the Secrets the stack names but does not create, with
+    // the keys the pods (and NGINX, for nodes with an Ingress) read.
+    reportClusterChecks({
+        namespace: settings.namespace,
+        ingressClassName: settings.ingress.className,
+        placement: settings.placement,
+        secrets: [
+            ...(settings.tls.secretName
+                ? [{ name: settings.tls.secretName, keys: [...tlsFiles, ...(specs.some((spec) => spec.ingressHost !== "") ? [tlsCaFile] : [])], setting: "tls.secretName" }]
+                : []),
+            ...(settings.ingress.tlsSecretName ? [{ name: settings.ingress.tlsSecretName, keys: ["tls.crt", "tls.key"], setting: "ingress.tlsSecretName" }] : []),
+        ],
+    });
+
     // Off for clusters whose network plugin ignores NetworkPolicy (README, "Network policies").
     if (settings.networkPolicies.enabled) {
         new NetworkIsolation("network", {
@@ -192,7 +208,7 @@ export = async () => {
     const spNodes = specs.map((spec) => {
         const claimMounts: ClaimMount[] = [
             ...(spec.kind === "manager"
-                ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: siddhiFilesMountPath, overlaysProductHome: false }]
+                ? [{ volumeName: names.siddhiFilesClaimName, claimName: siddhiFiles.claimName, mountPath: siddhiFilesMountPath, overlaysProductHome: false, nfs: siddhiFiles.source }]
                 : []),
             ...additionalVolumes
                 .filter(({ volume }) => volume.nodes.includes(spec.kind))
@@ -201,6 +217,7 @@ export = async () => {
                     claimName: nfs.claimName,
                     mountPath: volume.mountPath ?? overlayMountPath(volume.name),
                     overlaysProductHome: volume.mountPath === undefined,
+                    nfs: nfs.source,
                 })),
         ];
         const node = new SpNode(spec.name, {

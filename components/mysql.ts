@@ -5,6 +5,7 @@ import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { AppDatabase, appDatabases, initFileScriptPath } from "../config/mysql";
 import { appNames, mysqlDataClaimName, mysqlDataVolume } from "../config/names";
+import { preflightJob } from "../kube/preflight";
 import { containerSecurity, podSecurity, resources, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
 import { NfsVolume } from "./nfsVolume";
 
@@ -136,6 +137,20 @@ export class MySql extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // The export checked as uid 999 before mysqld or the init container touch it: owner, mode and
+        // a file created and removed (kube/preflight.ts); a fault ends `pulumi up` with the fix.
+        const preflight = preflightJob(
+            name,
+            {
+                namespace: args.namespace,
+                workload: args.serviceName,
+                image: args.image,
+                userId: mysqlUserId,
+                check: { volume: { name: mysqlDataClaimName, claimName: data.claimName, nfs: data.source, access: "write" } },
+            },
+            { parent: this },
+        );
+
         const admin = { "init-file.sh": fs.readFileSync(initFileScriptPath, "utf8"), "admin.sql": adminSql(args.username, appDatabases) };
         const adminFiles = new corev1.ConfigMap(
             `${name}-admin`,
@@ -227,6 +242,7 @@ export class MySql extends pulumi.ComponentResource {
             {
                 parent: this,
                 customTimeouts: rolloutTimeouts,
+                dependsOn: [preflight],
                 deleteBeforeReplace: true,
                 // It was a Deployment of the same name: the new kind is a replacement, so the old
                 // server stops before the new one starts, instead of both running until the end of

@@ -42,6 +42,8 @@ export interface NfsVolumeArgs {
 export class NfsVolume extends pulumi.ComponentResource {
     public readonly claimName: pulumi.Output<string>;
     public readonly volumeName: pulumi.Output<string>;
+    /** The export behind the claim, as the pods' preflight checks name it. */
+    public readonly source: { server: string; path: string };
 
     constructor(name: string, args: NfsVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2sp:storage:NfsVolume", name, {}, opts);
@@ -83,6 +85,7 @@ export class NfsVolume extends pulumi.ComponentResource {
 
         this.claimName = claim.metadata.name;
         this.volumeName = volume.metadata.name;
+        this.source = { server: args.server, path: args.path };
         this.registerOutputs({ claimName: this.claimName, volumeName: this.volumeName });
     }
 }

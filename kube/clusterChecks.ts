@@ -4,6 +4,7 @@ import * as http from "http";
 import * as https from "https";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import type { PlacementMode } from "./placement";
 
@@ -72,6 +73,40 @@ interface KubeconfigUser {
 }
 
 type Reply = { found: true; body: KubeObject } | { found: false; reason: "not found" } | { found: false; reason: "forbidden" | "unreachable"; detail: string };
+
+/**
+ * In a preview only (`pulumi preview`, and the preview `pulumi up` shows first), with the kubeconfig
+ * the Kubernetes provider uses: runs the checks and shows each fault as a warning and each skipped
+ * check as an info line. Without a kubeconfig it asks nothing of any network. The work is held as a
+ * pending call of the runtime (`rpcKeepAlive`), so the run waits for its messages before it ends:
+ * the CLI's process would wait for the open request anyway, but the Automation API and the mocks
+ * end a run once its pending calls are done.
+ */
+export function reportClusterChecks(args: Omit<ClusterChecksArgs, "kubeconfig" | "context">): void {
+    if (!pulumi.runtime.isDryRun()) {
+        return;
+    }
+    // The provider's own settings, which it reads as well; loadSettings owns only this project's.
+    const provider = new pulumi.Config("kubernetes");
+    let kubeconfig: string | undefined;
+    try {
+        kubeconfig = findKubeconfig(provider.get("kubeconfig"));
+    } catch (error) {
+        void pulumi.log.info(`cluster checks: cannot read the kubeconfig (${(error as Error).message}); nothing checked`);
+        return;
+    }
+    if (kubeconfig === undefined) {
+        return;
+    }
+    const done = pulumi.runtime.rpcKeepAlive();
+    checkCluster({ ...args, kubeconfig, context: provider.get("context") })
+        .then(({ warnings, skipped }) => {
+            warnings.forEach((warning) => void pulumi.log.warn(warning));
+            skipped.forEach((line) => void pulumi.log.info(line));
+        })
+        .catch((error: Error) => void pulumi.log.info(`cluster checks: ${error.message}; not all checked`))
+        .finally(done);
+}
 
 /** Runs every check; never throws, never refuses. */
 export async function checkCluster(args: ClusterChecksArgs): Promise<ClusterReport> {

@@ -76,10 +76,35 @@ export interface PreflightJobArgs {
 const mountPath = "/preflight";
 
 /**
+ * The export as `server:path` for a logical name, without `::`: a URN joins its parts with `::`,
+ * and engines of late 2023 refused a URN with one more ("invalid URN", pulumi/pulumi#13968, fixed
+ * by #14107), as do tools that split a URN on it (the Node SDK's own `urnTypeAndName`). So an IPv6
+ * server is written in brackets with its zero groups spelt out (`[fd00:0:0:0:0:0:0:5]`, the same
+ * address as `fd00::5`), and a colon in the path as `%3A`. The script's messages show the export
+ * as given.
+ */
+export function urnSafeExport(nfs: { server: string; path: string }): string {
+    const server = nfs.server.includes(":") ? `[${expandIpv6(nfs.server)}]` : nfs.server;
+    return `${server}:${nfs.path.replace(/:/g, "%3A")}`;
+}
+
+/** An IPv6 address with its `::` spelt out as zero groups (an embedded IPv4 tail counts as two). */
+function expandIpv6(address: string): string {
+    const groups = (part: string) => (part === "" ? [] : part.split(":"));
+    const [head, tail] = address.split("::").map(groups);
+    if (tail === undefined) {
+        return address;
+    }
+    const width = (parts: string[]) => parts.reduce((sum, part) => sum + (part.includes(".") ? 2 : 1), 0);
+    return [...head, ...Array<string>(8 - width(head) - width(tail)).fill("0"), ...tail].join(":");
+}
+
+/**
  * A Job that checks one volume or Secret as the workload's user and fails with a message naming
  * the fix (pod-scripts/jobs/preflight.sh). Its logical name is `<resourceName>-preflight-<volume>`,
- * followed by `@<server>:<path>` for a volume, so that a timeout's error names the export. Give the
- * returned Job to the workload's `dependsOn`; the Job itself depends only on the claim.
+ * followed by `@<server>:<path>` for a volume (urnSafeExport), so that a timeout's error names the
+ * export. Give the returned Job to the workload's `dependsOn`; the Job itself depends only on the
+ * claim.
  */
 export function preflightJob(resourceName: string, args: PreflightJobArgs, opts: pulumi.CustomResourceOptions): batchv1.Job {
     const script = fs.readFileSync(scriptFile, "utf8");
@@ -88,7 +113,7 @@ export function preflightJob(resourceName: string, args: PreflightJobArgs, opts:
     const target =
         "volume" in check
             ? {
-                  subject: `${check.volume.name}@${check.volume.nfs.server}:${check.volume.nfs.path}`,
+                  subject: `${check.volume.name}@${urnSafeExport(check.volume.nfs)}`,
                   volume: { persistentVolumeClaim: { claimName: check.volume.claimName, readOnly: check.volume.access === "read" } },
                   // README: every export owned by the user that uses it, mode 700.
                   scriptArgs: ["volume", check.volume.name, `${check.volume.nfs.server}:${check.volume.nfs.path}`, mountPath, check.volume.access, owner, "700"],

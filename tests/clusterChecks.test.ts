@@ -4,11 +4,13 @@
  * read.
  */
 import assert from "node:assert/strict";
+import * as diagnosticsChannel from "node:diagnostics_channel";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
 import { stringify } from "yaml";
 import { checkCluster, type ClusterChecksArgs, findKubeconfig } from "../kube/clusterChecks";
+import { fixtureDir, readStackConfig, runProgram, type StackConfig } from "./harness";
 import { directoryWith, writeExecutable } from "./temporaryFiles";
 
 const token = "view-token";
@@ -169,5 +171,86 @@ describe("cluster checks in preview (fake API server)", () => {
         assert.equal(findKubeconfig(path.join(dir, "config")), "from-file\n");
         assert.equal(findKubeconfig(undefined, { KUBECONFIG: `${path.join(dir, "absent")}${path.delimiter}${path.join(dir, "config")}`, HOME: dir }), "from-file\n");
         assert.equal(findKubeconfig(undefined, { HOME: dir }), undefined);
+    });
+});
+
+describe("cluster checks in the program's preview (mocks, fake API server)", () => {
+    /** The in-cluster fixture stack, run as `pulumi preview` with `change` made to its settings, and the TCP connections the run opened. */
+    async function preview(change: (config: StackConfig) => void) {
+        const { config, secretKeys } = readStackConfig("in-cluster", fixtureDir);
+        change(config);
+        const connections: unknown[] = [];
+        const onSocket = (socket: unknown) => connections.push(socket);
+        diagnosticsChannel.subscribe("net.client.socket", onSocket);
+        try {
+            const run = await runProgram(config, { stack: "in-cluster", secretKeys, preview: true });
+            return { run, connections };
+        } finally {
+            diagnosticsChannel.unsubscribe("net.client.socket", onSocket);
+        }
+    }
+    const ownWarnings = (warnings: readonly string[]) => warnings.filter((warning) => /wso2-sp:(ingress|placement|tls)/.test(warning));
+
+    const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG };
+    beforeEach(() => {
+        // No kubeconfig but the one a test names.
+        process.env.HOME = directoryWith();
+        delete process.env.KUBECONFIG;
+    });
+    afterEach(() => {
+        process.env.HOME = saved.HOME;
+        if (saved.KUBECONFIG === undefined) {
+            delete process.env.KUBECONFIG;
+        } else {
+            process.env.KUBECONFIG = saved.KUBECONFIG;
+        }
+    });
+
+    it("warns, before the preview ends, that the stack's IngressClass does not exist, with the kubeconfig of kubernetes:kubeconfig", async () => {
+        const server = await fakeApiServer({ ...healthy, [`${ingressClasses}/nginx`]: undefined, [ingressClasses]: { items: [{ metadata: { name: "traefik" } }] } });
+        try {
+            const { run } = await preview((config) => (config["kubernetes:kubeconfig"] = kubeconfigFor(server.url)));
+            const [warning, ...others] = ownWarnings(run.warnings);
+            assert.deepEqual(others, []);
+            assert.match(warning, /^IngressClass nginx \(wso2-sp:ingress\.className\) does not exist in the cluster.*pulumi config set --path ingress\.className traefik\.$/);
+            assert.deepEqual(run.infos, []);
+            assert.ok(server.requests.includes(`${ingressClasses}/nginx`));
+        } finally {
+            server.close();
+        }
+    });
+
+    it("with a view kubeconfig from $KUBECONFIG, says what it skipped and warns about nothing", async () => {
+        const server = await fakeApiServer(healthy, [ingressClasses, "/api/v1/nodes"]);
+        try {
+            const dir = directoryWith({ config: kubeconfigFor(server.url) });
+            process.env.KUBECONFIG = path.join(dir, "config");
+            const { run } = await preview(() => undefined);
+            assert.deepEqual(ownWarnings(run.warnings), []);
+            assert.equal(run.infos.length, 2);
+            assert.ok(run.infos.every((line) => /^cluster checks: did not check .*: the credentials may not read it \(HTTP 403/.test(line)), run.infos.join("\n"));
+        } finally {
+            server.close();
+        }
+    });
+
+    it("in an update, asks the cluster nothing", async () => {
+        const server = await fakeApiServer(healthy);
+        try {
+            const { config, secretKeys } = readStackConfig("in-cluster", fixtureDir);
+            config["kubernetes:kubeconfig"] = kubeconfigFor(server.url);
+            await runProgram(config, { stack: "in-cluster", secretKeys });
+            assert.deepEqual(server.requests, []);
+        } finally {
+            server.close();
+        }
+    });
+
+    it("without a kubeconfig, runs the preview with no warning of its own and no network connection", async () => {
+        const { run, connections } = await preview(() => undefined);
+        assert.ok(run.objects.length > 0);
+        assert.deepEqual(ownWarnings(run.warnings), []);
+        assert.deepEqual(run.infos, []);
+        assert.equal(connections.length, 0);
     });
 });

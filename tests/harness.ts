@@ -28,6 +28,8 @@ export interface ProgramRun {
     objects: Record<string, any>[];
     /** What the program and the SDK logged with pulumi.log.warn, in order; `pulumi up` shows these. */
     warnings: string[];
+    /** What they logged with pulumi.log.info, in order. */
+    infos: string[];
     /** The stack outputs Pulumi holds as secrets (shown as [secret], encrypted in the state). */
     secretOutputs: string[];
     /** Every registration's URN as the engine forms it, with the URNs its aliases stand for. */
@@ -41,6 +43,8 @@ export interface RegisteredUrn {
     urn: string;
     /** Each alias the program gave, resolved to a full URN the way the engine resolves an alias spec. */
     aliases: string[];
+    /** What the engine waits for before it creates or updates this one: `dependsOn` and the resources whose outputs its inputs use. */
+    dependencies: string[];
 }
 
 /** Stack settings as `pulumi config` holds them: setting name (without project prefix) → value. */
@@ -187,6 +191,8 @@ export interface RunOptions {
     stack?: string;
     /** Settings to hand over as secrets. */
     secretKeys?: string[];
+    /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()`); as an update otherwise. */
+    preview?: boolean;
     /** Another program to run instead of index.ts (the benchmark's baseline). */
     programFile?: string;
     /** Called as the mock monitor receives each registration (the benchmark's clock). */
@@ -233,7 +239,7 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
         },
         projectName,
         options.stack ?? "test",
-        false,
+        options.preview ?? false,
         organization,
     );
     const urns = recordUrns(options.stack ?? "test");
@@ -246,9 +252,12 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
     const entry = options.programFile ?? path.join(projectDir, "index");
     forgetProgram(entry);
     const warnings: string[] = [];
-    const log = pulumi.log as { warn: typeof pulumi.log.warn };
+    const infos: string[] = [];
+    const log = pulumi.log as { warn: typeof pulumi.log.warn; info: typeof pulumi.log.info };
     const printWarning = log.warn;
+    const printInfo = log.info;
     log.warn = async (message) => void warnings.push(message);
+    log.info = async (message) => void infos.push(message);
     const stackTraces = Error as { prepareStackTrace?: typeof Error.prepareStackTrace };
     const prepareStackTrace = stackTraces.prepareStackTrace;
     if (!options.mapStackTraces) {
@@ -287,9 +296,10 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
         // Registrations whose inputs wait on other resources are still in flight: let them land.
         await pulumi.runtime.disconnect();
         const objects = resources.filter((resource) => resource.type.startsWith("kubernetes:")).map(toKubernetesObject);
-        return { resources, outputs: resolved, objects, warnings, secretOutputs, urns, stackReads };
+        return { resources, outputs: resolved, objects, warnings, infos, secretOutputs, urns, stackReads };
     } finally {
         log.warn = printWarning;
+        log.info = printInfo;
         stackTraces.prepareStackTrace = prepareStackTrace;
     }
 }
@@ -335,7 +345,8 @@ function recordUrns(stack: string): RegisteredUrn[] {
                     const aliasParent = spec.getNoparent() ? undefined : spec.hasParenturn() ? (engineUrns.get(spec.getParenturn()) ?? spec.getParenturn()) : parent;
                     return engineUrn(spec.getType() || request.getType(), spec.getName() || request.getName(), aliasParent, spec.getStack() || stack, spec.getProject() || projectName);
                 });
-                recorded.push({ urn, aliases });
+                const dependencies = request.getDependenciesList().map((dependency) => engineUrns.get(dependency) ?? dependency);
+                recorded.push({ urn, aliases, dependencies });
             }
             callback(error, response);
         });
@@ -346,6 +357,7 @@ interface RegisterRequest {
     getType(): string;
     getName(): string;
     getParent(): string;
+    getDependenciesList(): string[];
     getAliasesList(): {
         hasSpec(): boolean;
         getUrn(): string;
@@ -404,7 +416,7 @@ export function sharedFixture(name: string): Promise<ProgramRun> {
         run = runFixture(name).then((result) => {
             // Not the resource options: they hold the SDK's live Resource objects.
             result.resources.forEach((resource) => deepFreeze(resource.inputs));
-            [result.objects, result.outputs, result.warnings, result.secretOutputs, result.urns].forEach(deepFreeze);
+            [result.objects, result.outputs, result.warnings, result.infos, result.secretOutputs, result.urns].forEach(deepFreeze);
             return result;
         });
         sharedRuns.set(name, run);

@@ -188,6 +188,18 @@ describe("network isolation: every dependency in the cluster", () => {
         }
     });
 
+    it("preflight pods, MySQL's among them, reach none of the namespace's servers and nothing reaches them", () => {
+        const preflightPods = [...w.pods.keys()].filter((name) => /-preflight-[0-9a-f]{10}$/.test(name));
+        assert.ok(preflightPods.some((name) => name.startsWith("sp-rdbms-preflight-")), preflightPods.join(", "));
+        for (const name of preflightPods) {
+            assert.ok(!reach(name, "sp-rdbms", mysqlPort), `${name} → MySQL`);
+            assert.ok(!reach(name, "kafka-service", kafkaPort), `${name} → Kafka`);
+            assert.ok(!reach(name, "zookeeper-0", zookeeperPorts.client), `${name} → ZooKeeper`);
+            assert.ok(!reach(name, "wso2sp-manager-1", api), `${name} → manager`);
+            assert.ok(!reach("wso2sp-manager-1", name, managerPorts.manager1), `manager → ${name}`);
+        }
+    });
+
     it("Kafka reaches ZooKeeper, and the ZooKeeper servers reach each other on the quorum ports", () => {
         zookeepers.forEach((zoo) => assert.ok(reach("kafka-service", zoo, zookeeperPorts.client), zoo));
         for (const from of zookeepers) {

@@ -9,8 +9,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { urnSafeExport } from "../kube/preflight";
 import { directoryWith } from "./temporaryFiles";
-import { objectNamed, objectsOfKind, projectDir, type ProgramRun, runProgram } from "./harness";
+import { objectNamed, objectsOfKind, projectDir, type ProgramRun, runProgram, sharedFixture } from "./harness";
 
 const program = path.join(__dirname, "programs", "preflight");
 const script = fs.readFileSync(path.join(projectDir, "pod-scripts", "jobs", "preflight.sh"), "utf8");
@@ -105,10 +106,22 @@ describe("preflight Jobs (mocks)", () => {
         const names = jobs(run).map((job) => job.name).sort();
         assert.deepEqual(names, [
             "mysql-preflight-mysql-data@10.0.0.5:/exports/mysql",
-            "wso2sp-manager-1-preflight-extensions@fd00::5:/exports/extensions",
+            "wso2sp-manager-1-preflight-extensions@[fd00:0:0:0:0:0:0:5]:/exports/extensions",
             "wso2sp-manager-1-preflight-sp-mgt-volume-claim@10.0.0.5:/exports/siddhi-files",
             "wso2sp-manager-1-preflight-wso2sp-keystores",
         ]);
+    });
+
+    it("keeps `::`, the URN's separator, out of the logical name: an IPv6 server spelt out in brackets, a colon in the path escaped", () => {
+        const urns = run.urns.map(({ urn }) => urn).filter((urn) => urn.includes(":batch/v1:Job::"));
+        assert.equal(urns.length, 4);
+        for (const urn of urns) {
+            assert.equal(urn.split("::").length, 4, urn);
+        }
+        assert.equal(urnSafeExport({ server: "fd00::5", path: "/exports/a" }), "[fd00:0:0:0:0:0:0:5]:/exports/a");
+        assert.equal(urnSafeExport({ server: "::ffff:10.0.0.5", path: "/exports/a" }), "[0:0:0:0:0:ffff:10.0.0.5]:/exports/a");
+        assert.equal(urnSafeExport({ server: "2001:db8:1:2:3:4:5:6", path: "/exports/a::b" }), "[2001:db8:1:2:3:4:5:6]:/exports/a%3A%3Ab");
+        assert.equal(urnSafeExport({ server: "nfs.example.com", path: "/exports/a" }), "nfs.example.com:/exports/a");
     });
 
     it("runs within Pod Security restricted and 32Mi, in the workload's own image, with no API token and a read-only root", () => {
@@ -174,3 +187,75 @@ describe("preflight Jobs (mocks)", () => {
 function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
+
+describe("preflight Jobs of the program (fixture stacks)", () => {
+    for (const stack of ["in-cluster", "external"]) {
+        describe(stack, () => {
+            let run: ProgramRun;
+            before(async () => {
+                run = await sharedFixture(stack);
+            });
+            const byName = (name: string) => run.resources.find((resource) => resource.name === name)!;
+            const workloads = () => run.resources.filter((resource) => ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"].includes(resource.type));
+
+            it("every NFS claim a workload mounts is checked first by a Job of its own, as the workload's user, for the access the workload has", () => {
+                const claimed = workloads().filter((workload) => podOf(workload).volumes.some((volume: any) => volume.persistentVolumeClaim));
+                assert.ok(claimed.length >= 4, claimed.map((workload) => workload.name).join(", "));
+                for (const workload of claimed) {
+                    const pod = podOf(workload);
+                    const waitsFor = ((workload.options.dependsOn ?? []) as pulumi.Resource[]).map((resource) => byName((resource as any).__name));
+                    for (const volume of pod.volumes.filter((each: any) => each.persistentVolumeClaim)) {
+                        const { claimName } = volume.persistentVolumeClaim;
+                        const readOnly = pod.containers[0].volumeMounts.find((mount: any) => mount.name === volume.name).readOnly === true;
+                        const checks = waitsFor.filter((job) => job.type === "kubernetes:batch/v1:Job" && podOf(job).volumes[0].persistentVolumeClaim?.claimName === claimName);
+                        assert.equal(checks.length, 1, `${workload.name} waits for one check of ${claimName}`);
+                        const [check] = checks;
+                        const { nfs } = objectsOfKind(run, "PersistentVolume").find((pv) => pv.spec.claimRef.name === claimName)!.spec;
+                        const user = pod.securityContext.runAsUser;
+                        assert.equal(podOf(check).securityContext.runAsUser, user);
+                        assert.equal(scriptArgs(check)[5], `${user}:${user}`, "owned by the user");
+                        assert.equal(podOf(check).containers[0].image, pod.containers[0].image, "in the workload's own image");
+                        assert.deepEqual(scriptArgs(check).slice(2, 5), [`${nfs.server}:${nfs.path}`, "/preflight", readOnly ? "read" : "write"]);
+                        assert.ok(check.name.endsWith(`@${nfs.server}:${nfs.path}`), check.name);
+                    }
+                }
+            });
+
+            if (stack === "in-cluster") {
+                it("MySQL's StatefulSet waits for a check of its data export as uid 999, in the MySQL image", () => {
+                    const mysql = run.resources.find((resource) => resource.type === "kubernetes:apps/v1:StatefulSet" && resource.name === "mysql")!;
+                    const [check] = ((mysql.options.dependsOn ?? []) as pulumi.Resource[]).map((resource) => byName((resource as any).__name));
+                    assert.equal(check.name, "mysql-preflight-sp-rdbms-volume-claim@192.168.56.10:/exports/wso2sp/mysql");
+                    assert.deepEqual(scriptArgs(check), ["volume", "sp-rdbms-volume-claim", "192.168.56.10:/exports/wso2sp/mysql", "/preflight", "write", "999:999", "700"]);
+                    assert.equal(podOf(check).securityContext.runAsUser, 999);
+                    assert.equal(podOf(check).containers[0].image, "mysql:5.7.44");
+                });
+            }
+
+            it("a preflight Job waits for nothing but its namespace, its claim and the image pull Secret", () => {
+                const checks = run.resources.filter((resource) => resource.type === "kubernetes:batch/v1:Job" && resource.inputs.metadata.labels["app.kubernetes.io/component"] === "preflight");
+                assert.ok(checks.length >= 5);
+                const typeOf = (urn: string) => urn.split("::")[2].split("$").pop();
+                for (const check of checks) {
+                    const registered = run.urns.find(({ urn }) => urn.endsWith(`$kubernetes:batch/v1:Job::${check.name}`))!;
+                    const types = registered.dependencies.map(typeOf).sort();
+                    const claim = scriptArgs(check)[0] === "volume" ? ["kubernetes:core/v1:PersistentVolumeClaim"] : [];
+                    assert.deepEqual(types.filter((type) => type !== "kubernetes:core/v1:Secret"), ["kubernetes:core/v1:Namespace", ...claim], check.name);
+                    assert.equal(check.options.dependsOn, undefined, check.name);
+                }
+            });
+
+            it("each preflight Job is bounded: 5-minute timeouts, 32Mi, non-root with every capability dropped", () => {
+                const checks = run.resources.filter((resource) => resource.type === "kubernetes:batch/v1:Job" && resource.inputs.metadata.labels["app.kubernetes.io/component"] === "preflight");
+                assert.ok(checks.length >= 5);
+                for (const check of checks) {
+                    const [container] = podOf(check).containers;
+                    assert.deepEqual(check.options.customTimeouts, { create: "5m", update: "5m" }, check.name);
+                    assert.equal(container.resources.limits.memory, "32Mi", check.name);
+                    assert.equal(podOf(check).securityContext.runAsNonRoot, true, check.name);
+                    assert.deepEqual(container.securityContext.capabilities.drop, ["ALL"], check.name);
+                }
+            });
+        });
+    }
+});

@@ -94,6 +94,13 @@ describe("preflight script (uid 802 on local directories)", function () {
         assert.match(message, /found: owner 802:802, mode 777\): mode is 777, not 700\. Fix: run on the NFS server nfs\.example: sudo chmod 700 \/exports\/wso2sp\/siddhi-files\.$/);
     });
 
+    it("names an IPv6 NFS server whole in the commands to run on it", async () => {
+        const dir = exportDir(root, "ipv6", 0, 0o700);
+        const message = assertOneMessage(await preflight(root, "volume", "extensions", "fd00::5:/exports/extensions", dir, "read", "802:802", "700"));
+        assert.match(message, /volume extensions \(NFS fd00::5:\/exports\/extensions, /);
+        assert.match(message, /run on the NFS server fd00::5: sudo chown 802:802 \/exports\/extensions\.$/);
+    });
+
     it("checks the MySQL data directory for its own owner (999) when run as 999", async () => {
         const dir = exportDir(root, "mysql", spUser, 0o700);
         const message = assertOneMessage(await preflightAs(999, root, "volume", "mysql-data", "nfs.example:/exports/mysql", dir, "write", "999:999", "700"));

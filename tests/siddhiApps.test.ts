@@ -117,7 +117,7 @@ describe("Siddhi apps: the program", () => {
     });
 
     it("waits for the managers, workers and receiver before the Job runs, not for the dashboard", () => {
-        const jobResource = run.resources.find((resource) => resource.type === "kubernetes:batch/v1:Job")!;
+        const jobResource = run.resources.find((resource) => resource.type === "kubernetes:batch/v1:Job" && resource.inputs.metadata.name === job(run).metadata.name)!;
         assert.ok(jobResource.options.parent, "the Job belongs to the siddhi-apps component");
         const component = run.resources.find((resource) => resource.type === "wso2sp:siddhi:Apps")!;
         const waitsFor = ((component.options.dependsOn ?? []) as any[]).map((dependency) => dependency.__name as string).sort();
@@ -143,7 +143,7 @@ describe("Siddhi apps: the program", () => {
 
     it("replaces the reconciler whenever the Job changes, deleting the old one and its running pass before the Job runs", () => {
         const reconciler = run.resources.find((resource) => resource.type === "kubernetes:batch/v1:CronJob")!;
-        const jobResource = run.resources.find((resource) => resource.type === "kubernetes:batch/v1:Job")!;
+        const jobResource = run.resources.find((resource) => resource.type === "kubernetes:batch/v1:Job" && resource.inputs.metadata.name === job(run).metadata.name)!;
         assert.equal(reconciler.inputs.metadata.name, jobResource.inputs.metadata.name.replace("wso2sp-siddhi-apps-", "wso2sp-siddhi-apps-reconciler-"));
         assert.equal((reconciler.options as { deleteBeforeReplace?: boolean }).deleteBeforeReplace, true);
         assert.equal(reconciler.inputs.metadata.annotations["pulumi.com/deletionPropagationPolicy"], "foreground");

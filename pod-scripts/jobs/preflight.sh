@@ -55,7 +55,8 @@ read_only_mount() {
 check_volume() {
     [ $# -eq 6 ] || usage
     name=$1 export=$2 dir=$3 access=$4 owner=$5 mode=$6
-    server_path=${export#*:}
+    # Split at ":/", as the path is absolute: an IPv6 server (fd00::5) has colons of its own.
+    server=${export%%:/*} server_path=/${export#*:/}
     user="uid $(id -u) gid $(id -g)"
     where="volume $name (NFS $export, mounted at $dir)"
     if [ ! -d "$dir" ]; then
@@ -98,11 +99,11 @@ check_volume() {
     fi
 
     fix=""
-    [ -n "$fixes" ] && fix="run on the NFS server ${export%%:*}: ${fixes# && }"
+    [ -n "$fixes" ] && fix="run on the NFS server $server: ${fixes# && }"
     if [ "$access" = write ] && [ "$read_only" = yes ]; then
-        fix="${fix:+$fix; }export $server_path read-write (rw, not ro, in /etc/exports on ${export%%:*}; then sudo exportfs -ra)"
+        fix="${fix:+$fix; }export $server_path read-write (rw, not ro, in /etc/exports on $server; then sudo exportfs -ra)"
     elif [ -n "$access_problem" ] && [ -z "$fixes" ]; then
-        fix="owner and mode are right, so the server maps the user elsewhere: drop all_squash (and anonuid) for $server_path in /etc/exports on ${export%%:*}, then sudo exportfs -ra"
+        fix="owner and mode are right, so the server maps the user elsewhere: drop all_squash (and anonuid) for $server_path in /etc/exports on $server, then sudo exportfs -ra"
     fi
     fail "preflight: $where is not usable by $user for $access (found: $found): ${problems#; }. Fix: $fix."
 }

@@ -1,7 +1,7 @@
 /**
  * An SpNode (with NFS claims and a keystore Secret) and a MySQL-style preflight Job, their
- * arguments from the setting `args`: the emitted preflight objects under mocks, before index.ts
- * passes the NFS exports to SpNode (tests/preflight.test.ts).
+ * arguments from the settings `node` and `mysql`: the emitted preflight objects under mocks, with
+ * exports of any form (tests/preflight.test.ts).
  */
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
