@@ -6,6 +6,7 @@
 import { additionalVolumesProblems } from "./additionalVolumes";
 import { databaseProblems } from "./database";
 import { directoryProblems } from "./directories";
+import { httpSourcePortsProblems } from "./httpSourcePorts";
 import { ingressProblems } from "./ingress";
 import { kafkaProblems } from "./kafka";
 import { externalCidrsProblems, unusedExternalCidrs } from "./networkPolicies";
@@ -63,6 +64,7 @@ export function crossChecks(settings: ValidPart, given: Record<string, unknown>,
     externalCidrsProblems(check);
     tlsProblems(check);
     unusedExternalCidrs(check);
+    httpSourcePortsProblems(check);
     directoryProblems(check);
     return problems;
 }

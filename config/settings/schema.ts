@@ -4,6 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { configuredListenersOf, workerProfileNodes } from "../listeners";
 import { spMinimumMemory } from "../memory";
 import {
     absolutePath,
@@ -74,6 +75,20 @@ const networkPoliciesSchema = strict(
         ),
     },
     "enabled, ingressController, dns, clients, externalCidrs, appEgress",
+);
+
+/** Every port the worker and the receiver take themselves, the ones bound to 127.0.0.1 included. */
+const spWorkerPorts = new Set(Object.values(workerProfileNodes).flatMap(({ offset, nodePort }) => configuredListenersOf("worker", offset, nodePort).map((listener) => listener.port)));
+
+// The ports of the apps' `http` sources (README "Network policies"; config/listeners.ts).
+const httpSourcePortsSchema = z.array(
+    // Restricted pods drop every capability: the SP user binds no port below 1024.
+    port
+        .refine((value) => value >= 1024, { error: "must be 1024 or higher: SP runs unprivileged and cannot listen below 1024" })
+        .refine((value) => !spWorkerPorts.has(value), {
+            error: `is a port SP itself listens on in the worker or the receiver (${[...spWorkerPorts].sort().join(", ")}); give the http source another`,
+        }),
+    { error: "must be a list of port numbers, such as [8280]" },
 );
 
 // Production hardening (README "High availability", "Resources", "Exposure", "TLS").
@@ -166,6 +181,7 @@ export const schema = z.strictObject({
     kafka: strict({ inCluster: boolean, bootstrapServers: hostPortList, image: imageRef }, "inCluster, bootstrapServers, image"),
     zookeeper: strict({ inCluster: boolean, connect: hostPortList, image: imageRef }, "inCluster, connect, image"),
     networkPolicies: networkPoliciesSchema,
+    httpSourcePorts: httpSourcePortsSchema,
     ...hardeningSchema,
 });
 
