@@ -56,6 +56,9 @@ const credentials = new Credentials("credentials", {
     subscription: settings.secrets.subscriptionPassword && { username: settings.subscriptionUsername, password: settings.secrets.subscriptionPassword },
 });
 
+// What preview shows about settings that are valid but leave the deployment open (config/settings).
+settings.warnings.forEach((message) => void pulumi.log.warn(message));
+
 if (settings.tls.secretName === "") {
     void pulumi.log.warn(
         "Every SP listener serves the product's default keystore (wso2carbon.jks), whose private key and password come with every SP " +
@@ -194,7 +197,7 @@ const spNodes = specs.map((spec) => {
         podScriptsConfigMapName: podScripts.configMapName,
         configMounts: confsConfigMaps[spec.confs].mounts,
         claimMounts,
-        ingress: { ...settings.ingress, sourceRanges: settings.exposure.sourceRanges },
+        ingress: { ...settings.ingress, sourceRanges: settings.exposure.sourceRanges, limits: settings.exposure.limits },
         tls: settings.tls.secretName === "" ? undefined : { secretName: settings.tls.secretName },
         credentialsDigest: credentials.digest,
     });

@@ -109,3 +109,104 @@ describe("httpSourcePorts: the ports of the apps' http sources", () => {
         });
     }
 });
+
+describe("exposure of the managers and limits on every Ingress", () => {
+    const ingressNames = (run: ProgramRun) => objectsOfKind(run, "Ingress").map((ingress) => ingress.metadata.name).sort();
+    const exposureWarning = (run: ProgramRun) => run.warnings.filter((message) => message.startsWith("wso2-sp:exposure.managers "));
+    /** The in-cluster fixture as a stack that never set exposure.managers. */
+    const unset = (config: Record<string, unknown>) => setPath(config, "exposure.managers", undefined);
+
+    it("a stack that does not set exposure.managers publishes the dashboard only, and preview warns with the fix that publishes the managers again", async () => {
+        const run = await runFixture("in-cluster", unset);
+        assert.deepEqual(ingressNames(run), ["wso2sp-dashboard"]);
+        assert.deepEqual(run.outputs.managerUrls, []);
+        const [warning, ...others] = exposureWarning(run);
+        assert.deepEqual(others, []);
+        assert.match(warning, /now defaults to false \(it was true\)/);
+        assert.match(warning, /loses the Ingresses of https:\/\/wso2sp-manager-1 and https:\/\/wso2sp-manager-2 on this update/);
+        assert.match(warning, /silence this warning: pulumi config set --path exposure\.managers false/);
+        assert.match(warning, /Fix: pulumi config set --path exposure\.managers true$/);
+    });
+
+    it("a stack that sets exposure.managers, either way, or has no manager hosts, gets no such warning", async () => {
+        const published = await sharedFixture("in-cluster");
+        assert.deepEqual(ingressNames(published), ["wso2sp-dashboard", "wso2sp-manager-1", "wso2sp-manager-2"]);
+        const kept = await runFixture("in-cluster", (config) => setPath(config, "exposure.managers", false));
+        const hostless = await runFixture("in-cluster", (config) => {
+            unset(config);
+            setPath(config, "ingress.hosts.manager1", "");
+            setPath(config, "ingress.hosts.manager2", "");
+        });
+        for (const run of [published, kept, hostless]) {
+            assert.deepEqual(exposureWarning(run), []);
+        }
+    });
+
+    it("every Ingress carries NGINX's per-client request rate, burst and connection limits, by default 20/s, 5× burst, 20 connections", async () => {
+        const run = await sharedFixture("in-cluster");
+        const ingresses = objectsOfKind(run, "Ingress");
+        assert.equal(ingresses.length, 3);
+        for (const ingress of ingresses) {
+            const annotations = ingress.metadata.annotations;
+            assert.equal(annotations["nginx.ingress.kubernetes.io/limit-rps"], "20", ingress.metadata.name);
+            assert.equal(annotations["nginx.ingress.kubernetes.io/limit-burst-multiplier"], "5", ingress.metadata.name);
+            assert.equal(annotations["nginx.ingress.kubernetes.io/limit-connections"], "20", ingress.metadata.name);
+        }
+    });
+
+    it("exposure.limits sets the limits of every Ingress", async () => {
+        const run = await runFixture("external", (config) => setPath(config, "exposure.limits", { requestsPerSecond: 5, burstMultiplier: 2, connections: "8" }));
+        const ingresses = objectsOfKind(run, "Ingress");
+        assert.equal(ingresses.length, 3);
+        for (const { metadata } of ingresses) {
+            assert.deepEqual(
+                ["limit-rps", "limit-burst-multiplier", "limit-connections"].map((name) => metadata.annotations[`nginx.ingress.kubernetes.io/${name}`]),
+                ["5", "2", "8"],
+                metadata.name,
+            );
+        }
+    });
+
+    for (const [setting, value, message] of [
+        ["exposure.limits.requestsPerSecond", 0, /exposure\.limits\.requestsPerSecond must be a whole number from 1 to 1000 \(got 0\)/],
+        ["exposure.limits.burstMultiplier", 2.5, /exposure\.limits\.burstMultiplier must be a whole number from 1 to 100/],
+        ["exposure.limits.connections", 5000, /exposure\.limits\.connections must be a whole number from 1 to 1000/],
+        ["exposure.limits.rpm", 600, /exposure\.limits\.rpm is not a setting of this project/],
+    ] as const) {
+        it(`${setting} = ${value} is refused before anything is deployed`, async () => {
+            await assert.rejects(runFixture("in-cluster", (config) => setPath(config, setting, value)), message);
+        });
+    }
+});
+
+describe("database TLS and network policies: what preview warns about", () => {
+    const warningsOf = (run: ProgramRun, setting: string) => run.warnings.filter((message) => message.startsWith(`wso2-sp:${setting} `));
+
+    it("an external database without TLS gets a warning naming the server and the fix; with TLS, SP requires and verifies it", async () => {
+        const plain = await runFixture("external", (config) => setPath(config, "database.tls", false));
+        const [warning, ...others] = warningsOf(plain, "database.tls");
+        assert.deepEqual(others, []);
+        assert.match(warning, /mysql\.prod\.example\.com:3306 unencrypted/);
+        assert.match(warning, /Fix: pulumi config set --path database\.tls true$/);
+        const verified = await sharedFixture("external");
+        assert.deepEqual(warningsOf(verified, "database.tls"), []);
+        for (const name of spNodes.filter((node) => node !== "wso2sp-dashboard")) {
+            const env = container(objectNamed(verified, "Deployment", name)).env.find((variable: any) => variable.name === "DATABASE_JDBC_OPTIONS");
+            assert.equal(env.value, "useSSL=true&requireSSL=true&verifyServerCertificate=true", name);
+        }
+    });
+
+    it("the in-cluster MySQL, which has no certificate, gets no TLS warning", async () => {
+        assert.deepEqual(warningsOf(await sharedFixture("in-cluster"), "database.tls"), []);
+    });
+
+    it("networkPolicies.enabled false gets a warning naming what is then open and the fix; on, none", async () => {
+        const open = await runFixture("in-cluster", (config) => setPath(config, "networkPolicies.enabled", false));
+        const [warning, ...others] = warningsOf(open, "networkPolicies.enabled");
+        assert.deepEqual(others, []);
+        assert.match(warning, /the in-cluster MySQL, Kafka, ZooKeeper/);
+        assert.match(warning, /Kafka and ZooKeeper without TLS or authentication/);
+        assert.match(warning, /Fix: pulumi config set --path networkPolicies\.enabled true$/);
+        assert.deepEqual(warningsOf(await sharedFixture("in-cluster"), "networkPolicies.enabled"), []);
+    });
+});

@@ -3,15 +3,16 @@
  * database.ts, …); here they get what they look at, and run in one fixed order so that a run
  * reports every problem at once, always listed alike.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { additionalVolumesProblems } from "./additionalVolumes";
 import { databaseProblems } from "./database";
 import { directoryProblems } from "./directories";
 import { httpSourcePortsProblems } from "./httpSourcePorts";
-import { ingressProblems } from "./ingress";
+import { exposureWarnings, ingressProblems } from "./ingress";
 import { kafkaProblems } from "./kafka";
-import { externalCidrsProblems, unusedExternalCidrs } from "./networkPolicies";
+import { externalCidrsProblems, networkPoliciesWarnings, unusedExternalCidrs } from "./networkPolicies";
 import { nfsExportProblems } from "./nfs";
-import { type Problem, removeCommand, valueAt } from "./problems";
+import { type Problem, removeCommand, settingKey, valueAt } from "./problems";
 import type { SecretKey, SettingPath, ValidPart } from "./schema";
 import { passwordProblems } from "./secrets";
 import { subscriptionProblems } from "./subscription";
@@ -31,11 +32,22 @@ export interface CrossCheck {
     /** A setting of the unused one of an in-cluster and an external dependency, which would be silently ignored. */
     unused: (settingPath: SettingPath, why: string) => void;
     problems: Problem[];
+    /**
+     * Warns in every preview about a valid setting that leaves the deployment open:
+     * `wso2-sp:<setting> <message>. Fix: <command>`, worded as the settings errors are.
+     */
+    warn: (settingPath: SettingPath, message: string, fix: string) => void;
 }
 
 /** Rules that span several settings; each looks only at settings that passed their own rule. */
-export function crossChecks(settings: ValidPart, given: Record<string, unknown>, declared: Record<string, unknown>, secretValue: (key: SecretKey) => string | undefined): Problem[] {
+export function crossChecks(
+    settings: ValidPart,
+    given: Record<string, unknown>,
+    declared: Record<string, unknown>,
+    secretValue: (key: SecretKey) => string | undefined,
+): { problems: Problem[]; warnings: string[] } {
     const problems: Problem[] = [];
+    const warnings: string[] = [];
     const check: CrossCheck = {
         settings,
         given,
@@ -52,10 +64,12 @@ export function crossChecks(settings: ValidPart, given: Record<string, unknown>,
                 fix: removeCommand(settingPath),
             }),
         problems,
+        warn: (settingPath, message, fix) => warnings.push(`${pulumi.getProject()}:${settingKey(settingPath)} ${message}. Fix: ${fix}`),
     };
     const claimExport = nfsExportProblems(check);
     additionalVolumesProblems(check, claimExport);
     ingressProblems(check);
+    exposureWarnings(check);
     passwordProblems(check);
     databaseProblems(check);
     kafkaProblems(check);
@@ -64,7 +78,8 @@ export function crossChecks(settings: ValidPart, given: Record<string, unknown>,
     externalCidrsProblems(check);
     tlsProblems(check);
     unusedExternalCidrs(check);
+    networkPoliciesWarnings(check);
     httpSourcePortsProblems(check);
     directoryProblems(check);
-    return problems;
+    return { problems, warnings };
 }

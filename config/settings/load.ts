@@ -60,7 +60,8 @@ export function loadSettings(): Settings {
     // Cross-setting rules run on what is valid, so one run reports every problem.
     const valid = (parsed.success ? parsed.data : withoutPaths(raw, failed)) as ValidPart;
     const declared = Object.fromEntries(Object.entries(declarations).map(([key, declaration]) => [key, declaration.default]));
-    problems.push(...crossChecks(valid, given, declared, secretValue));
+    const checked = crossChecks(valid, given, declared, secretValue);
+    problems.push(...checked.problems);
     if (problems.length > 0) {
         throw settingsError(project, problems, raw, declarations, new Set(secretKeys.filter((key) => secretValue(key) !== undefined)));
     }
@@ -72,7 +73,7 @@ export function loadSettings(): Settings {
             secrets[key] = config.requireSecret(key);
         }
     }
-    return { ...parsed.data!, secrets };
+    return { ...parsed.data!, secrets, warnings: checked.warnings };
 }
 
 /** Whether the stack holds `key` encrypted: the runtime knows, but does not declare the function in its types. */

@@ -8,6 +8,7 @@ import { configuredListenersOf, workerProfileNodes } from "../listeners";
 import { spMinimumMemory } from "../memory";
 import {
     absolutePath,
+    between,
     boolean,
     cidr,
     cidrs,
@@ -95,7 +96,18 @@ const httpSourcePortsSchema = z.array(
 const hardeningSchema = {
     placement: z.enum(["required", "preferred"], { error: "must be required or preferred" }),
     cpu: strict({ manager: cpuQuantity, worker: cpuQuantity, receiver: cpuQuantity, dashboard: cpuQuantity }, "manager, worker, receiver, dashboard"),
-    exposure: strict({ sourceRanges: z.array(cidr, { error: "must be a list of CIDRs such as 203.0.113.0/24" }), managers: boolean }, "sourceRanges, managers"),
+    exposure: strict(
+        {
+            sourceRanges: z.array(cidr, { error: "must be a list of CIDRs such as 203.0.113.0/24" }),
+            managers: boolean,
+            // ingress-nginx reads each as an integer per client address; 0 would switch the limit off.
+            limits: strict(
+                { requestsPerSecond: between(1, 1000), burstMultiplier: between(1, 100), connections: between(1, 1000) },
+                "requestsPerSecond, burstMultiplier, connections",
+            ),
+        },
+        "sourceRanges, managers, limits",
+    ),
     tls: strict({ secretName: z.union([z.literal(""), objectName]) }, "secretName"),
 };
 
@@ -187,8 +199,8 @@ export const schema = z.strictObject({
 
 export type ParsedSettings = z.infer<typeof schema>;
 
-/** The validated stack settings, plus the secret settings the stack sets. */
-export type Settings = ParsedSettings & { secrets: Partial<Record<SecretKey, pulumi.Output<string>>> };
+/** The validated stack settings, plus the secret settings the stack sets and what preview should warn about. */
+export type Settings = ParsedSettings & { secrets: Partial<Record<SecretKey, pulumi.Output<string>>>; warnings: string[] };
 
 type DeepPartial<T> = T extends (infer U)[] ? (DeepPartial<U> | undefined)[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 /** The settings with every field that failed its own rule removed: what cross-setting checks see. */
