@@ -87,7 +87,7 @@ const httpSourcePortsSchema = z.array(
     port
         .refine((value) => value >= 1024, { error: "must be 1024 or higher: SP runs unprivileged and cannot listen below 1024" })
         .refine((value) => !spWorkerPorts.has(value), {
-            error: `is a port SP itself listens on in the worker or the receiver (${[...spWorkerPorts].sort().join(", ")}); give the http source another`,
+            error: `is a port SP itself listens on in the worker or the receiver (${[...spWorkerPorts].sort((a, b) => a - b).join(", ")}); give the http source another`,
         }),
     { error: "must be a list of port numbers, such as [8280]" },
 );
