@@ -39,12 +39,6 @@ export = async () => {
     // Each NFS volume's export, as its volume was named from it (config/settings/nfs.ts).
     const placements = placeVolumes(settings, previous);
     const placement = (key: string) => placements.find((volume) => volume.key === key)!;
-    for (const volume of placements.filter(({ moved, key }) => !moved && settings.nfs.confirmMove?.[key] !== undefined)) {
-        void pulumi.log.warn(
-            `nfs.confirmMove.${volume.key} confirms a move that is done or not needed (${volume.holds} stays on ${volume.server}:${volume.path}); ` +
-                `remove it, so it confirms nothing later: pulumi config rm --path nfs.confirmMove.${volume.key}`,
-        );
-    }
     const confTree = readConfTree(path.resolve(projectDir, settings.confsDir));
     const siddhiApps = readSiddhiApps(path.resolve(projectDir, settings.siddhiAppsDir));
     // Workers the leader manager waits for before it deploys apps (confs/manager).
@@ -75,13 +69,8 @@ export = async () => {
         subscription: settings.secrets.subscriptionPassword && { username: settings.subscriptionUsername, password: settings.secrets.subscriptionPassword },
     });
 
-    if (settings.tls.secretName === "") {
-        void pulumi.log.warn(
-            "Every SP listener serves the product's default keystore (wso2carbon.jks), whose private key and password come with every SP " +
-                "download: anyone can impersonate these nodes. Bring your own (README, TLS): pulumi config set --path tls.secretName wso2sp-keystores " +
-                "&& pulumi config set --secret keystorePassword",
-        );
-    }
+    // What preview shows about settings that are valid but leave the deployment open, or a step half done (config/settings).
+    settings.warnings.forEach((message) => void pulumi.log.warn(message));
 
     const registry = settings.imageRegistry || (credentials.pullSecretName ? names.subscriptionRegistry : names.publicRegistry);
 
@@ -233,7 +222,7 @@ export = async () => {
             podScriptsConfigMapName: podScripts.configMapName,
             configMounts: confsConfigMaps[spec.confs].mounts,
             claimMounts,
-            ingress: { ...settings.ingress, sourceRanges: settings.exposure.sourceRanges },
+            ingress: { ...settings.ingress, sourceRanges: settings.exposure.sourceRanges, limits: settings.exposure.limits },
             tls: settings.tls.secretName === "" ? undefined : { secretName: settings.tls.secretName },
             credentialsDigest: credentials.digest,
         });

@@ -81,6 +81,8 @@ export interface SpNodeArgs {
         tlsSecretName: string;
         /** Client CIDRs the Ingress admits; empty admits every client. */
         sourceRanges: string[];
+        /** What NGINX allows each client address: requests per second, the burst as a multiple of it, concurrent connections. */
+        limits: { requestsPerSecond: number; burstMultiplier: number; connections: number };
     };
     /**
      * The stack's own keystore Secret (keystore.jks, truststore.jks, ca.crt): mounted read-only at
@@ -284,6 +286,10 @@ export class SpNode extends pulumi.ComponentResource {
                             "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
                             "nginx.ingress.kubernetes.io/affinity": "cookie",
                             "nginx.ingress.kubernetes.io/session-cookie-name": "route",
+                            // Slows online guessing of the admin password (README, Exposure); NGINX answers 503 beyond.
+                            "nginx.ingress.kubernetes.io/limit-rps": String(args.ingress.limits.requestsPerSecond),
+                            "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(args.ingress.limits.burstMultiplier),
+                            "nginx.ingress.kubernetes.io/limit-connections": String(args.ingress.limits.connections),
                             ...(args.ingress.sourceRanges.length > 0
                                 ? { "nginx.ingress.kubernetes.io/whitelist-source-range": args.ingress.sourceRanges.join(",") }
                                 : {}),

@@ -1,7 +1,7 @@
 import type * as inputs from "@pulumi/kubernetes/types/input";
 import type { ConfNode } from "./confs";
 import type * as pulumi from "@pulumi/pulumi";
-import { type Listener, listenersOf } from "./listeners";
+import { type Listener, listenersOf, workerProfileNodes } from "./listeners";
 import { defaultKeystoreFile, tlsDir } from "./image";
 import { spJavaOptions } from "./memory";
 import { adminUsername, credentialKeys, managerPorts, nodeServiceNames } from "./names";
@@ -195,9 +195,8 @@ export function spNodeSpecs(
     });
 
     const worker = (receiver: boolean): SpNodeSpec => {
-        const nodePort = receiver ? 9444 : 9443;
-        const offset = receiver ? 1 : 0;
         const kind = receiver ? "receiver" : "worker";
+        const { nodePort, offset } = workerProfileNodes[kind];
         return {
             name: receiver ? nodeServiceNames.receiver : nodeServiceNames.worker,
             kind,
@@ -205,7 +204,7 @@ export function spNodeSpecs(
             imageName: "wso2sp-worker",
             replicas: receiver ? 1 : settings.workers,
             nodePort,
-            listeners: listenersOf("worker", offset, nodePort),
+            listeners: listenersOf("worker", offset, nodePort, settings.httpSourcePorts),
             env: [
                 literal("WSO2_SERVER_PROFILE", "worker"),
                 literal("JAVA_OPTS", spJavaOptions(settings.memory[kind])),

@@ -106,8 +106,11 @@ export interface DeploymentTraffic {
     managerApiClients: Pods[];
 }
 
-/** Ports of the event publishers and store-query clients outside the deployment. */
-const clientRoles: ListenerRole[] = ["event-receiver", "http", "store-api"];
+/**
+ * Ports of the event publishers and store-query clients outside the deployment: event and data
+ * ports only, never a node's API (its HTTPS one, or the plain `pod-local` ones no policy names).
+ */
+const clientRoles: ListenerRole[] = ["event-receiver", "http-source", "store-api"];
 
 /**
  * Every path the deployment uses, from the product's sources (carbon-analytics v2.1.22, the version
@@ -128,7 +131,8 @@ const clientRoles: ListenerRole[] = ["event-receiver", "http", "store-api"];
  *   exchange events through Kafka);
  * - Kafka → ZooKeeper and other brokers; ZooKeeper servers → each other; every pod → cluster DNS;
  * - the ingress controller → the node port of each node with an Ingress;
- * - the settings' clients → workers' and receiver's event, HTTP and store-API ports, and the
+ * - the settings' clients → workers' and receiver's event receivers, apps' `http` sources and
+ *   HTTPS store API (never 9090 or 7070, which listen on 127.0.0.1 only), and the
  *   workers' and receiver's Siddhi apps → the settings' `appEgress` destinations.
  */
 export function deploymentFlows(traffic: DeploymentTraffic): Flow[] {

@@ -281,20 +281,25 @@ describe("network isolation: every dependency in the cluster", () => {
 });
 
 describe("network isolation: settings", () => {
-    it("listed client networks and namespaces reach the workers' and receiver's event, HTTP and store-API ports, and nothing else", async () => {
+    it("listed client networks and namespaces reach the workers' and receiver's event, http-source and HTTPS store-API ports, and nothing else", async () => {
         const run = await runFixture("in-cluster", (config) => {
             setPath(config, "networkPolicies.clients.cidrs", ["192.0.2.0/24"]);
             setPath(config, "networkPolicies.clients.namespaces", ["publishers"]);
+            setPath(config, "httpSourcePorts", [8280, 8006]);
         });
         const w = world(run);
         const publishers: Endpoint[] = [{ ip: "192.0.2.7" }, { namespace: "publishers", labels: { app: "feeder" } }];
-        const clientPorts = ["http", "thrift", "thrift-ssl", "binary", "binary-ssl", "store-http", "store-https"];
+        const clientPorts = ["thrift", "thrift-ssl", "binary", "binary-ssl", "store-https", 8280, 8006];
         for (const node of resourceNodes) {
             for (const publisher of publishers) {
                 for (const port of clientPorts) {
                     assert.ok(w.evaluator.canReach(publisher, w.pod(node), port), `${JSON.stringify(publisher)} → ${node}:${port}`);
                 }
                 assert.ok(!w.evaluator.canReach(publisher, w.pod(node), "https"), `${node}'s HTTPS API`);
+                // The MSF4J default listener (every microservice, /siddhi-apps PUT and DELETE included) and the store API's plain HTTP.
+                for (const adminPort of [9090, 7070]) {
+                    assert.ok(!w.evaluator.canReach(publisher, w.pod(node), adminPort), `${JSON.stringify(publisher)} → ${node}:${adminPort}`);
+                }
             }
         }
         for (const node of [...managers, "wso2sp-dashboard", "sp-rdbms"]) {
@@ -302,7 +307,7 @@ describe("network isolation: settings", () => {
                 publishers.forEach((publisher) => assert.ok(!w.evaluator.canReach(publisher, w.pod(node), port.containerPort), `${node}:${port.containerPort}`));
             }
         }
-        assert.ok(!w.evaluator.canReach({ ip: "198.51.100.1" }, w.pod("wso2sp-worker"), "http"), "an unlisted network");
+        assert.ok(!w.evaluator.canReach({ ip: "198.51.100.1" }, w.pod("wso2sp-worker"), 8280), "an unlisted network");
     });
 
     it("a manager without an Ingress host is not reachable from the ingress controller; the dashboard still is", async () => {

@@ -45,7 +45,7 @@ const manager = {
         { volumeName: "extensions", claimName: "extensions-claim", mountPath: "/home/wso2carbon/wso2-overlays/extensions", overlaysProductHome: true, nfs: { server: "fd00::5", path: "/exports/extensions" } },
     ],
     credentialsDigest: "digest",
-    ingress: { className: "nginx", tlsSecretName: "", sourceRanges: [] },
+    ingress: { className: "nginx", tlsSecretName: "", sourceRanges: [], limits: { requestsPerSecond: 20, burstMultiplier: 5, connections: 20 } },
     tls: { secretName: "wso2sp-keystores" },
 };
 const mysql = { image: mysqlImage, volume: { name: "mysql-data", claimName: "mysql-claim", nfs: { server: "10.0.0.5", path: "/exports/mysql" }, access: "write" } };

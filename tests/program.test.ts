@@ -32,14 +32,15 @@ function configMapsOf(deployment: Record<string, any>): Record<string, string> {
  * The pattern's nodes (docs/README.md), with the ports that actually listen (docs/ports.md):
  * OFFSET moves only the data-bridge receivers (Thrift 7611/7711 by it, Binary 9611/9711 by it plus
  * one), and a worker listens
- * on its own HTTPS port, never on the managers' 9543/9544.
+ * on its own HTTPS port, never on the managers' 9543/9544. The plain HTTP 9090 and 7070 listen on
+ * 127.0.0.1 only (confs/), so they are no container or Service port.
  */
 const nodes = [
     {
         name: "wso2sp-manager-1",
         image: "wso2/wso2sp-manager:4.4.0",
         env: { WSO2_SERVER_PROFILE: "manager", OFFSET: "0", NODE_ID: "wso2sp-manager-1", NODE_PORT: "9543" },
-        ports: [9090, 9543, 7611, 7711, 9612, 9712],
+        ports: [9543, 7611, 7711, 9612, 9712],
         memory: "4Gi",
         cpu: "500m",
         liveness: 9543,
@@ -48,7 +49,7 @@ const nodes = [
         name: "wso2sp-manager-2",
         image: "wso2/wso2sp-manager:4.4.0",
         env: { WSO2_SERVER_PROFILE: "manager", OFFSET: "1", NODE_ID: "wso2sp-manager-2", NODE_PORT: "9544" },
-        ports: [9090, 9544, 7612, 7712, 9613, 9713],
+        ports: [9544, 7612, 7712, 9613, 9713],
         memory: "4Gi",
         cpu: "500m",
         liveness: 9544,
@@ -57,7 +58,7 @@ const nodes = [
         name: "wso2sp-worker",
         image: "wso2/wso2sp-worker:4.4.0",
         env: { WSO2_SERVER_PROFILE: "worker", OFFSET: "0", RECEIVER_NODE: "false", NODE_PORT: "9443" },
-        ports: [9090, 9443, 7070, 7443, 7611, 7711, 9612, 9712],
+        ports: [9443, 7443, 7611, 7711, 9612, 9712],
         memory: "2Gi",
         cpu: "1",
         liveness: 9443,
@@ -66,7 +67,7 @@ const nodes = [
         name: "wso2sp-receiver",
         image: "wso2/wso2sp-worker:4.4.0",
         env: { WSO2_SERVER_PROFILE: "worker", OFFSET: "1", RECEIVER_NODE: "true", NODE_PORT: "9444" },
-        ports: [9090, 9444, 7070, 7443, 7612, 7712, 9613, 9713],
+        ports: [9444, 7443, 7612, 7712, 9613, 9713],
         memory: "2Gi",
         cpu: "500m",
         liveness: 9444,

@@ -46,7 +46,7 @@ describe("npm run render: the offline preview", () => {
             assert.ok(documents.every((object) => typeof object.kind === "string" && typeof object.metadata?.name === "string"));
             assert.match(stderr, /secret settings of dev were not decrypted/);
             // The warnings pulumi preview would show, such as the product's default keystore.
-            assert.match(stderr, /^warning: Every SP listener serves the product's default keystore/m);
+            assert.match(stderr, /^warning: wso2-sp:tls\.secretName is empty: every SP listener serves the product's default keystore/m);
             assert.deepEqual(readRendered("dev"), before);
         } finally {
             if (passphrase !== undefined) {

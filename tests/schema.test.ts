@@ -42,6 +42,8 @@ function everythingOn(confsDir: string) {
         config.confsDir = confsDir;
         setPath(config, "tls.secretName", "wso2sp-keystores");
         setPath(config, "exposure.sourceRanges", ["203.0.113.0/24", "2001:db8::/32"]);
+        setPath(config, "exposure.managers", true);
+        config.httpSourcePorts = [8280, 8243];
         config.placement = "preferred";
     };
 }

@@ -209,7 +209,7 @@ describe("trust: the stack's CA instead of the bundled anchors", function () {
                     configMounts: [],
                     claimMounts: [],
                     credentialsDigest: "digest",
-                    ingress: { className: "nginx", tlsSecretName: "", sourceRanges: [] },
+                    ingress: { className: "nginx", tlsSecretName: "", sourceRanges: [], limits: { requestsPerSecond: 20, burstMultiplier: 5, connections: 20 } },
                     tls: {
                         secretName: "wso2sp-keystores",
                         trustedCaBundles: [

@@ -3,15 +3,17 @@
  * database.ts, …); here they get what they look at, and run in one fixed order so that a run
  * reports every problem at once, always listed alike.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { additionalVolumesProblems } from "./additionalVolumes";
 import { databaseProblems } from "./database";
 import { directoryProblems } from "./directories";
-import { ingressProblems } from "./ingress";
+import { httpSourcePortsProblems } from "./httpSourcePorts";
+import { exposureWarnings, ingressProblems } from "./ingress";
 import { kafkaProblems } from "./kafka";
-import { externalCidrsProblems, unusedExternalCidrs } from "./networkPolicies";
+import { externalCidrsProblems, networkPoliciesWarnings, unusedExternalCidrs } from "./networkPolicies";
 import { nfsExportProblems, nfsMoveProblems } from "./nfs";
 import type { PreviousDeployment } from "./previous";
-import { type Problem, removeCommand, valueAt } from "./problems";
+import { type Problem, removeCommand, settingKey, valueAt } from "./problems";
 import type { SecretKey, SettingPath, ValidPart } from "./schema";
 import { passwordProblems } from "./secrets";
 import { subscriptionProblems } from "./subscription";
@@ -33,6 +35,11 @@ export interface CrossCheck {
     /** What the stack's last deploy left: where its volumes were. */
     previous: PreviousDeployment;
     problems: Problem[];
+    /**
+     * Warns in every preview about a valid setting that leaves the deployment open:
+     * `wso2-sp:<setting> <message>. Fix: <command>`, worded as the settings errors are.
+     */
+    warn: (settingPath: SettingPath, message: string, fix: string) => void;
 }
 
 /** Rules that span several settings; each looks only at settings that passed their own rule. */
@@ -42,8 +49,9 @@ export function crossChecks(
     declared: Record<string, unknown>,
     secretValue: (key: SecretKey) => string | undefined,
     previous: PreviousDeployment,
-): Problem[] {
+): { problems: Problem[]; warnings: string[] } {
     const problems: Problem[] = [];
+    const warnings: string[] = [];
     const check: CrossCheck = {
         settings,
         given,
@@ -61,11 +69,13 @@ export function crossChecks(
             }),
         previous,
         problems,
+        warn: (settingPath, message, fix) => warnings.push(`${pulumi.getProject()}:${settingKey(settingPath)} ${message}. Fix: ${fix}`),
     };
     const claimExport = nfsExportProblems(check);
     additionalVolumesProblems(check, claimExport);
     nfsMoveProblems(check);
     ingressProblems(check);
+    exposureWarnings(check);
     passwordProblems(check);
     databaseProblems(check);
     kafkaProblems(check);
@@ -74,6 +84,8 @@ export function crossChecks(
     externalCidrsProblems(check);
     tlsProblems(check);
     unusedExternalCidrs(check);
+    networkPoliciesWarnings(check);
+    httpSourcePortsProblems(check);
     directoryProblems(check);
-    return problems;
+    return { problems, warnings };
 }

@@ -2,7 +2,7 @@
 import type { CrossCheck } from "./checks";
 import { valueAt } from "./problems";
 
-export function databaseProblems({ settings, given, changed, secretSet, unused, problems }: CrossCheck): void {
+export function databaseProblems({ settings, given, changed, secretSet, unused, problems, warn }: CrossCheck): void {
     const { nfs, database } = settings;
     if (database?.inCluster === true) {
         if (changed("database", "host")) unused(["database", "host"], "database.inCluster is true");
@@ -28,6 +28,14 @@ export function databaseProblems({ settings, given, changed, secretSet, unused, 
         }
         if (!secretSet("databasePassword")) {
             problems.push({ path: ["databasePassword"], message: "is required when database.inCluster is false" });
+        }
+        if (database.tls === false && database.host !== "") {
+            warn(
+                ["database", "tls"],
+                `is false: SP sends its database password and every app's persisted state to ${database.host}:${database.port} unencrypted (Connector/J useSSL=false). ` +
+                    "Give the server a certificate, put its CA where SP trusts it (README, Database TLS)",
+                "pulumi config set --path database.tls true",
+            );
         }
     }
 }

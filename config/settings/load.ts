@@ -62,7 +62,8 @@ export function loadSettings(previous: PreviousDeployment = firstDeploy): Settin
     // Cross-setting rules run on what is valid, so one run reports every problem.
     const valid = (parsed.success ? parsed.data : withoutPaths(raw, failed)) as ValidPart;
     const declared = Object.fromEntries(Object.entries(declarations).map(([key, declaration]) => [key, declaration.default]));
-    problems.push(...crossChecks(valid, given, declared, secretValue, previous));
+    const checked = crossChecks(valid, given, declared, secretValue, previous);
+    problems.push(...checked.problems);
     if (problems.length > 0) {
         throw settingsError(project, problems, raw, declarations, new Set(secretKeys.filter((key) => secretValue(key) !== undefined)));
     }
@@ -74,7 +75,7 @@ export function loadSettings(previous: PreviousDeployment = firstDeploy): Settin
             secrets[key] = config.requireSecret(key);
         }
     }
-    return { ...parsed.data!, secrets };
+    return { ...parsed.data!, secrets, warnings: checked.warnings };
 }
 
 /** Whether the stack holds `key` encrypted: the runtime knows, but does not declare the function in its types. */

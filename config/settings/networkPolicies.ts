@@ -32,3 +32,20 @@ export function unusedExternalCidrs({ settings, changed, unused }: CrossCheck): 
         }
     }
 }
+
+/** Without NetworkPolicies every pod of the cluster reaches what SP 4.4.0 cannot protect itself. */
+export function networkPoliciesWarnings({ settings, warn }: CrossCheck): void {
+    if (settings.networkPolicies?.enabled !== false) {
+        return;
+    }
+    const names = { database: "MySQL", kafka: "Kafka", zookeeper: "ZooKeeper" } as const;
+    const inCluster = (["database", "kafka", "zookeeper"] as const).filter((key) => settings[key]?.inCluster === true).map((key) => names[key]);
+    warn(
+        ["networkPolicies", "enabled"],
+        "is false: every pod of the cluster reaches every SP node's HTTPS API and event receivers" +
+            (inCluster.length > 0 ? `, and the in-cluster ${inCluster.join(", ")}` : "") +
+            ", and SP 4.4.0 talks to Kafka and ZooKeeper without TLS or authentication (README, Network policies). " +
+            "Keep it false only on a cluster whose network plugin enforces no NetworkPolicy",
+        "pulumi config set --path networkPolicies.enabled true",
+    );
+}

@@ -149,8 +149,16 @@ function placed(volume: Omit<VolumePlacement, "path" | "previous" | "moved" | "c
  * says how to copy the data first; the confirmation names the new location, so it approves that
  * move only, never a later typo.
  */
-export function nfsMoveProblems({ settings, previous, problems }: CrossCheck): void {
+export function nfsMoveProblems({ settings, previous, problems, warn }: CrossCheck): void {
     const placements = placeVolumes(settings, previous);
+    // A confirmation left behind would approve nothing but could be mistaken for a pending move.
+    for (const volume of placements.filter(({ moved, key }) => !moved && settings.nfs?.confirmMove?.[key] !== undefined)) {
+        warn(
+            ["nfs", "confirmMove", volume.key],
+            `confirms a move that is done or not needed (${volume.holds} stays on ${volume.server}:${volume.path}); remove it, so it confirms nothing later`,
+            removeCommand(["nfs", "confirmMove", volume.key]),
+        );
+    }
     const dataVolumeNames = (settings.additionalVolumes ?? []).flatMap((volume) => (volume?.mountPath !== undefined && volume.name !== undefined ? [volume.name] : []));
     const confirmable = new Set(["siddhiFiles", "mysqlData", ...dataVolumeNames]);
     for (const key of Object.keys(settings.nfs?.confirmMove ?? {})) {

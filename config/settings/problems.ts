@@ -150,6 +150,7 @@ export const examples: Record<string, string> = {
     "networkPolicies.externalCidrs.zookeeper": "10.20.3.0/24",
     "networkPolicies.appEgress.cidrs": "10.40.0.0/16",
     "networkPolicies.appEgress.ports": "443",
+    httpSourcePorts: "8280",
     placement: "preferred",
     "exposure.sourceRanges": "203.0.113.0/24",
     "tls.secretName": "wso2sp-keystores",

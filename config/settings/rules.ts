@@ -115,6 +115,9 @@ export const ingressHost = text("must be a lower-case DNS name, or empty to disa
 
 export const strict = <T extends z.core.$ZodLooseShape>(shape: T, description: string) =>
     z.strictObject(shape, { error: `must be a mapping with ${description}` });
+/** A whole number from `min` to `max`. */
+export const between = (min: number, max: number) =>
+    integer(`must be a whole number from ${min} to ${max}`).refine((value) => value >= min && value <= max, { error: `must be a whole number from ${min} to ${max}` });
 export const port = integer("must be a port number, 1–65535").refine((value) => value >= 1 && value <= 65535, { error: "must be a port number, 1–65535" });
 
 // Network isolation (networkPolicies; README "Network policies").

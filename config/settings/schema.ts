@@ -4,9 +4,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { configuredListenersOf, workerProfileNodes } from "../listeners";
 import { spMinimumMemory } from "../memory";
 import {
     absolutePath,
+    between,
     boolean,
     cidr,
     cidrs,
@@ -78,11 +80,36 @@ const networkPoliciesSchema = strict(
     "enabled, ingressController, dns, clients, externalCidrs, appEgress",
 );
 
+/** Every port the worker and the receiver take themselves, the ones bound to 127.0.0.1 included. */
+const spWorkerPorts = new Set(Object.values(workerProfileNodes).flatMap(({ offset, nodePort }) => configuredListenersOf("worker", offset, nodePort).map((listener) => listener.port)));
+
+// The ports of the apps' `http` sources (README "Network policies"; config/listeners.ts).
+const httpSourcePortsSchema = z.array(
+    // Restricted pods drop every capability: the SP user binds no port below 1024.
+    port
+        .refine((value) => value >= 1024, { error: "must be 1024 or higher: SP runs unprivileged and cannot listen below 1024" })
+        .refine((value) => !spWorkerPorts.has(value), {
+            error: `is a port SP itself listens on in the worker or the receiver (${[...spWorkerPorts].sort((a, b) => a - b).join(", ")}); give the http source another`,
+        }),
+    { error: "must be a list of port numbers, such as [8280]" },
+);
+
 // Production hardening (README "High availability", "Resources", "Exposure", "TLS").
 const hardeningSchema = {
     placement: z.enum(["required", "preferred"], { error: "must be required or preferred" }),
     cpu: strict({ manager: cpuQuantity, worker: cpuQuantity, receiver: cpuQuantity, dashboard: cpuQuantity }, "manager, worker, receiver, dashboard"),
-    exposure: strict({ sourceRanges: z.array(cidr, { error: "must be a list of CIDRs such as 203.0.113.0/24" }), managers: boolean }, "sourceRanges, managers"),
+    exposure: strict(
+        {
+            sourceRanges: z.array(cidr, { error: "must be a list of CIDRs such as 203.0.113.0/24" }),
+            managers: boolean,
+            // ingress-nginx reads each as an integer per client address; 0 would switch the limit off.
+            limits: strict(
+                { requestsPerSecond: between(1, 1000), burstMultiplier: between(1, 100), connections: between(1, 1000) },
+                "requestsPerSecond, burstMultiplier, connections",
+            ),
+        },
+        "sourceRanges, managers, limits",
+    ),
     tls: strict({ secretName: z.union([z.literal(""), objectName]) }, "secretName"),
 };
 
@@ -172,13 +199,14 @@ export const schema = z.strictObject({
     kafka: strict({ inCluster: boolean, bootstrapServers: hostPortList, image: imageRef }, "inCluster, bootstrapServers, image"),
     zookeeper: strict({ inCluster: boolean, connect: hostPortList, image: imageRef }, "inCluster, connect, image"),
     networkPolicies: networkPoliciesSchema,
+    httpSourcePorts: httpSourcePortsSchema,
     ...hardeningSchema,
 });
 
 export type ParsedSettings = z.infer<typeof schema>;
 
-/** The validated stack settings, plus the secret settings the stack sets. */
-export type Settings = ParsedSettings & { secrets: Partial<Record<SecretKey, pulumi.Output<string>>> };
+/** The validated stack settings, plus the secret settings the stack sets and what preview should warn about. */
+export type Settings = ParsedSettings & { secrets: Partial<Record<SecretKey, pulumi.Output<string>>>; warnings: string[] };
 
 type DeepPartial<T> = T extends (infer U)[] ? (DeepPartial<U> | undefined)[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 /** The settings with every field that failed its own rule removed: what cross-setting checks see. */

@@ -2,8 +2,16 @@
 import { ownKeystoresVolumeName } from "../names";
 import type { CrossCheck } from "./checks";
 
-export function tlsProblems({ settings, secretSet, problems }: CrossCheck): void {
+export function tlsProblems({ settings, secretSet, problems, warn }: CrossCheck): void {
     const secretName = settings.tls?.secretName;
+    if (secretName === "") {
+        warn(
+            ["tls", "secretName"],
+            "is empty: every SP listener serves the product's default keystore (wso2carbon.jks), whose private key and password come with every " +
+                "SP download, so anyone can impersonate these nodes. Bring your own (README, TLS)",
+            "pulumi config set --path tls.secretName wso2sp-keystores && pulumi config set --secret keystorePassword",
+        );
+    }
     // cert-manager locks its JKS output with one password; SP needs it to open the stores.
     if (secretName !== undefined && secretName !== "" && !secretSet("keystorePassword")) {
         problems.push({ path: ["keystorePassword"], message: "is required when tls.secretName is set" });
