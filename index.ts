@@ -6,6 +6,7 @@ import { ConfsConfigMaps } from "./components/confsConfigMaps";
 import { Credentials } from "./components/credentials";
 import { Kafka } from "./components/kafka";
 import { MySql } from "./components/mysql";
+import { InlineNfsAdmission } from "./components/nfsAdmission";
 import { NetworkIsolation } from "./components/networkIsolation";
 import { NfsVolume } from "./components/nfsVolume";
 import { PodScripts } from "./components/podScripts";
@@ -13,7 +14,7 @@ import { SiddhiApps } from "./components/siddhiApps";
 import { ClaimMount, SpNode } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
 import { confNodes, minResourceCount, readConfTree } from "./config/confs";
-import { overlayMountPath, siddhiFilesMountPath } from "./config/image";
+import { overlayMountPath, siddhiFilesMountPath, spImage } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, SpNodeSpec, spNodeSpecs } from "./config/nodes";
 import { loadSettings, projectDir } from "./config/settings";
@@ -64,7 +65,20 @@ if (settings.tls.secretName === "") {
     );
 }
 
+if (settings.tls.secretName !== "" && !settings.tls.hostnameVerification) {
+    void pulumi.log.warn(
+        "SP's HTTPS clients accept any certificate of your CA for any host: one stolen node certificate stands in for every node, " +
+            "and receives the admin password with the next call. Once the certificate carries the names README, TLS lists: " +
+            "pulumi config set --path tls.hostnameVerification true",
+    );
+}
+
 const registry = settings.imageRegistry || (credentials.pullSecretName ? names.subscriptionRegistry : names.publicRegistry);
+
+// Cluster-wide and optional: it needs rights on admissionregistration.k8s.io a namespace owner may lack.
+if (settings.nfs.admissionPolicy.create) {
+    new InlineNfsAdmission("inline-nfs-admission", { stackNamespace: settings.namespace, exemptNamespaces: settings.nfs.admissionPolicy.exemptNamespaces });
+}
 
 const protection = settings.volumeProtection;
 const siddhiFiles = new NfsVolume("siddhi-files", {
@@ -146,7 +160,11 @@ const confsConfigMaps = Object.fromEntries(
 const podScripts = new PodScripts("pod-scripts", { namespace: ns, directory: path.join(projectDir, "pod-scripts") });
 
 const specs = spNodeSpecs(settings, endpoints, credentials.secretName);
-const image = (imageName: string) => `${registry}/${imageName}:${settings.imageTag}`;
+const image = spImage(registry, settings.imageTag, {
+    ...(settings.images.manager ? { "wso2sp-manager": settings.images.manager } : {}),
+    ...(settings.images.worker ? { "wso2sp-worker": settings.images.worker } : {}),
+    ...(settings.images.dashboard ? { "wso2sp-dashboard": settings.images.dashboard } : {}),
+});
 
 // Off for clusters whose network plugin ignores NetworkPolicy (README, "Network policies").
 if (settings.networkPolicies.enabled) {
@@ -195,7 +213,7 @@ const spNodes = specs.map((spec) => {
         configMounts: confsConfigMaps[spec.confs].mounts,
         claimMounts,
         ingress: { ...settings.ingress, sourceRanges: settings.exposure.sourceRanges },
-        tls: settings.tls.secretName === "" ? undefined : { secretName: settings.tls.secretName },
+        tls: settings.tls.secretName === "" ? undefined : { secretName: settings.tls.secretName, trustedCaBundles: settings.tls.trustedCaBundles },
         credentialsDigest: credentials.digest,
     });
     if (spec.kind === "manager") {

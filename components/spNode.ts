@@ -5,24 +5,11 @@ import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
-import { configVolumeRoot, podScriptsDir, spUserId, tlsCaFile, tlsDir, tlsFiles, trustedCasDir } from "../config/image";
+import { type CaBundleRef, caBundleFile, configVolumeRoot, podScriptsDir, spUserId, tlsCaFile, tlsDir, tlsFiles, trustedCasDir, trustedCasVariable } from "../config/image";
 import { preflightJob } from "../kube/preflight";
 import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
 import { ownKeystoresVolumeName } from "../config/names";
 import type { ConfigMapMount } from "./confsConfigMaps";
-
-/** A PEM CA bundle, one key of a ConfigMap or Secret in the node's namespace. */
-export interface CaBundleRef {
-    kind: "ConfigMap" | "Secret";
-    name: string;
-    /** The key that holds the PEM certificates. */
-    key: string;
-}
-
-/** The file a CA bundle becomes under `trustedCasDir`; start.sh names its trust store entries after it. */
-export function caBundleFile(bundle: CaBundleRef): string {
-    return `${bundle.kind.toLowerCase()}-${bundle.name}-${bundle.key}`;
-}
 
 /** An NFS claim as a pod mounts it. */
 export interface ClaimMount {
@@ -205,7 +192,7 @@ export class SpNode extends pulumi.ComponentResource {
                                 command: ["sh", script("start.sh")],
                                 args: overlays,
                                 lifecycle: { preStop: { exec: { command: ["sh", script("stop.sh")] } } },
-                                env: caBundles.length > 0 ? [...spec.env, { name: "TRUSTED_CAS", value: trustedCasDir }] : spec.env,
+                                env: caBundles.length > 0 ? [...spec.env, { name: trustedCasVariable, value: trustedCasDir }] : spec.env,
                                 ports: spec.listeners.map(({ name: portName, port }) => ({ name: portName, containerPort: port, protocol: "TCP" })),
                                 resources: resources(args.memory, args.cpu),
                                 ...tcpProbes(spec.nodePort, startupSeconds),

@@ -4,12 +4,14 @@
  * reports every problem at once, always listed alike.
  */
 import { additionalVolumesProblems } from "./additionalVolumes";
+import { appSecretsProblems } from "./appSecrets";
 import { databaseProblems } from "./database";
 import { directoryProblems } from "./directories";
+import { imagesProblems } from "./images";
 import { ingressProblems } from "./ingress";
 import { kafkaProblems } from "./kafka";
 import { externalCidrsProblems, unusedExternalCidrs } from "./networkPolicies";
-import { nfsExportProblems } from "./nfs";
+import { admissionPolicyProblems, nfsExportProblems } from "./nfs";
 import { type Problem, removeCommand, valueAt } from "./problems";
 import type { SecretKey, SettingPath, ValidPart } from "./schema";
 import { passwordProblems } from "./secrets";
@@ -54,6 +56,7 @@ export function crossChecks(settings: ValidPart, given: Record<string, unknown>,
     };
     const claimExport = nfsExportProblems(check);
     additionalVolumesProblems(check, claimExport);
+    admissionPolicyProblems(check);
     ingressProblems(check);
     passwordProblems(check);
     databaseProblems(check);
@@ -62,6 +65,8 @@ export function crossChecks(settings: ValidPart, given: Record<string, unknown>,
     subscriptionProblems(check);
     externalCidrsProblems(check);
     tlsProblems(check);
+    imagesProblems(check);
+    appSecretsProblems(check);
     unusedExternalCidrs(check);
     directoryProblems(check);
     return problems;

@@ -1,6 +1,8 @@
-/** Cross-setting rules of `tls` (the stack's own keystores) and its `keystorePassword`. */
+/** Cross-setting rules of `tls` (the stack's own keystores, trusted CA bundles, host names) and its `keystorePassword`. */
+import { caBundleFile } from "../image";
 import { ownKeystoresVolumeName } from "../names";
 import type { CrossCheck } from "./checks";
+import { removeCommand, setCommand } from "./problems";
 
 export function tlsProblems({ settings, secretSet, problems }: CrossCheck): void {
     const secretName = settings.tls?.secretName;
@@ -16,4 +18,41 @@ export function tlsProblems({ settings, secretSet, problems }: CrossCheck): void
             problems.push({ path: ["additionalVolumes", index, "name"], message: "is the pod volume of the own keystores (tls.secretName); choose another name" });
         }
     });
+
+    const bundles = settings.tls?.trustedCaBundles ?? [];
+    // Without own TLS material start.sh keeps the image's trust store and adds nothing to it.
+    if (secretName === "" && bundles.length > 0) {
+        problems.push({
+            path: ["tls", "trustedCaBundles"],
+            message: "is used only with the stack's own trust store (tls.secretName); without it SP keeps the image's bundled anchors and ignores these",
+            fix: `${setCommand(["tls", "secretName"], "wso2sp-keystores")} && pulumi config set --secret keystorePassword`,
+        });
+    }
+    // Each bundle is a file of one projected volume, named kind-name-key: two entries must not make one file.
+    const files = new Map<string, number>();
+    bundles.forEach((bundle, index) => {
+        if (bundle?.kind === undefined || bundle.name === undefined || bundle.key === undefined) {
+            return;
+        }
+        const file = caBundleFile({ kind: bundle.kind, name: bundle.name, key: bundle.key });
+        const first = files.get(file);
+        if (first !== undefined) {
+            problems.push({
+                path: ["tls", "trustedCaBundles", index],
+                message: `is the bundle of tls.trustedCaBundles[${first}] already (both become the file ${file}); list each bundle once`,
+                fix: removeCommand(["tls", "trustedCaBundles", index]),
+            });
+        } else {
+            files.set(file, index);
+        }
+    });
+
+    // The image's wso2carbon certificate is issued to CN=localhost without subjectAltName (docs/security.md).
+    if (secretName === "" && settings.tls?.hostnameVerification === true) {
+        problems.push({
+            path: ["tls", "hostnameVerification"],
+            message: "needs the stack's own certificates (tls.secretName): the product's default one is issued to localhost only, so every call between SP nodes would fail",
+            fix: `${setCommand(["tls", "secretName"], "wso2sp-keystores")} && pulumi config set --secret keystorePassword`,
+        });
+    }
 }
