@@ -206,7 +206,7 @@ const spNodes = specs.map((spec) => {
         memory: settings.memory[spec.kind],
         cpu: settings.cpu[spec.kind],
         scheduling: scheduling(spec, settings.placement),
-        rolloutAfter: spec.kind === "manager" ? previousManager?.deployment : undefined,
+        rolloutAfter: spec.kind === "manager" ? previousManager?.workload : undefined,
         serviceAccountName: serviceAccount.metadata.name,
         imagePullSecretName: credentials.pullSecretName,
         podScriptsConfigMapName: podScripts.configMapName,

@@ -44,6 +44,14 @@ export interface SpNodeSpec {
     ingressHost: string;
     /** Whether two pods of this node must never run side by side (it has one identity). */
     singleton: boolean;
+    /**
+     * The name the node registers with the managers (`httpsInterface.host`, env `NODE_HOST`), which
+     * they call it by and its certificate must carry, and which must resolve from the first
+     * heartbeat on, before the readiness probe passes. `pod`: each pod its own
+     * `<pod>.<service>.<namespace>.svc` (a StatefulSet governed by the node's headless Service);
+     * `service`: `<service>.<namespace>.svc`. Unset: a node the managers do not call back.
+     */
+    registeredAs?: "pod" | "service";
     dependsOn: Dependency[];
 }
 
@@ -188,8 +196,9 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
         const nodePort = receiver ? 9444 : 9443;
         const offset = receiver ? 1 : 0;
         const kind = receiver ? "receiver" : "worker";
+        const name = receiver ? nodeServiceNames.receiver : nodeServiceNames.worker;
         return {
-            name: receiver ? nodeServiceNames.receiver : nodeServiceNames.worker,
+            name,
             kind,
             confs: "worker",
             imageName: "wso2sp-worker",
@@ -205,6 +214,8 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
                 // Each worker pod registers with the managers under its own identity.
                 fromPod("NODE_ID", "metadata.name"),
                 fromPod("NODE_IP", "status.podIP"),
+                // A name a certificate can carry, not the pod IP (docs/trust.md); $(NODE_ID) is the pod name.
+                literal("NODE_HOST", receiver ? `${name}.${settings.namespace}.svc` : `$(NODE_ID).${name}.${settings.namespace}.svc`),
                 ...credentials,
                 ...database,
                 ...managers,
@@ -212,6 +223,7 @@ export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credential
             ],
             ingressHost: "",
             singleton: receiver,
+            registeredAs: receiver ? "service" : "pod",
             dependsOn: [databaseDependency, managerDependency],
         };
     };

@@ -286,7 +286,7 @@ describe("good settings in the forms Pulumi stores them are accepted", () => {
             setPath(config, "workers", "3");
             setPath(config, "database.tls", "false");
         });
-        const workers = run.objects.find((object) => object.kind === "Deployment" && object.metadata.name === "wso2sp-worker");
+        const workers = run.objects.find((object) => object.kind === "StatefulSet" && object.metadata.name === "wso2sp-worker");
         assert.equal(workers?.spec.replicas, 3);
     });
 

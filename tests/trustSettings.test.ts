@@ -6,15 +6,20 @@
  * fixtures show each off.
  */
 import { strict as assert } from "assert";
-import { objectsOfKind, ProgramRun, readStackConfig, fixtureDir, sharedFixture, workloadNamed, workloads } from "./harness";
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { objectNamed, objectsOfKind, ProgramRun, projectDir, readStackConfig, fixtureDir, sharedFixture, workloadNamed, workloads } from "./harness";
 
 const spNodes = ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-worker", "wso2sp-receiver", "wso2sp-dashboard"];
 const podSpec = (workload: Record<string, any>) => workload.spec.template?.spec ?? workload.spec.jobTemplate.spec.template.spec;
 const spContainer = (workload: Record<string, any>) => podSpec(workload).containers[0];
 const envOf = (workload: Record<string, any>) => new Map<string, any>(spContainer(workload).env.map((env: any) => [env.name, env]));
+const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
 
-describe("host-name verification", () => {
+describe("host-name verification: every name SP calls is one a certificate can carry", () => {
     let run: ProgramRun;
+    const namespace = "wso2-prod";
     before(async () => {
         run = await sharedFixture("trust");
     });
@@ -23,6 +28,44 @@ describe("host-name verification", () => {
         for (const name of spNodes) {
             assert.equal(envOf(workloadNamed(run, name)).get("HOSTNAME_VERIFICATION")?.value, "true", name);
         }
+    });
+
+    it("each worker registers with the managers as <pod>.wso2sp-worker.<namespace>.svc, the receiver by its Service name", () => {
+        const workerConf = parseYaml(fs.readFileSync(path.join(projectDir, "confs/worker/conf/worker/deployment.yaml"), "utf8"));
+        assert.equal(workerConf["deployment.config"].httpsInterface.host, "${NODE_HOST}");
+        const worker = workloadNamed(run, "wso2sp-worker");
+        const env = spContainer(worker).env.map((variable: any) => variable.name);
+        // $(NODE_ID) expands only to a variable defined before it.
+        assert.ok(env.indexOf("NODE_ID") < env.indexOf("NODE_HOST"));
+        assert.deepEqual(envOf(worker).get("NODE_ID").valueFrom, { fieldRef: { fieldPath: "metadata.name" } });
+        assert.equal(envOf(worker).get("NODE_HOST").value, `$(NODE_ID).wso2sp-worker.${namespace}.svc`);
+        assert.equal(envOf(workloadNamed(run, "wso2sp-receiver")).get("NODE_HOST").value, `wso2sp-receiver.${namespace}.svc`);
+    });
+
+    it("workers are a StatefulSet governed by their headless Service, so each pod's name resolves, from its start on", () => {
+        const worker = workloadNamed(run, "wso2sp-worker");
+        assert.equal(worker.kind, "StatefulSet");
+        assert.equal(worker.spec.podManagementPolicy, "Parallel");
+        const service = objectNamed(run, "Service", worker.spec.serviceName);
+        assert.equal(service.metadata.name, "wso2sp-worker");
+        assert.equal(service.spec.clusterIP, "None");
+        assert.ok(selects(service.spec.selector, worker.spec.template.metadata.labels));
+        // The managers call a worker as soon as its first heartbeat arrives.
+        assert.equal(service.spec.publishNotReadyAddresses, true);
+        assert.equal(objectNamed(run, "Service", "wso2sp-receiver").spec.publishNotReadyAddresses, true);
+        assert.equal(objectNamed(run, "Service", "wso2sp-manager-1").spec.publishNotReadyAddresses, undefined, "NGINX must not route to a manager that is not ready");
+    });
+
+    it("the workers keep their count, probes, spread over nodes and disruption budget", () => {
+        const worker = workloadNamed(run, "wso2sp-worker");
+        assert.equal(worker.spec.replicas, readStackConfig("trust", fixtureDir).config.workers);
+        assert.ok(spContainer(worker).readinessProbe.tcpSocket.port);
+        assert.ok(spContainer(worker).livenessProbe.tcpSocket.port);
+        const [spread] = podSpec(worker).topologySpreadConstraints;
+        assert.ok(selects(spread.labelSelector.matchLabels, worker.spec.template.metadata.labels));
+        const budget = objectNamed(run, "PodDisruptionBudget", "wso2sp-worker");
+        assert.ok(selects(budget.spec.selector.matchLabels, worker.spec.template.metadata.labels));
+        assert.equal(budget.spec.minAvailable, 2);
     });
 
     it("a stack with its own TLS and without verification keeps it off and is warned, with the command that turns it on", async () => {
@@ -99,7 +142,7 @@ describe("SP images pinned by digest", () => {
         assert.equal(spContainer(workloadNamed(run, "wso2sp-receiver")).image, images.worker);
         assert.equal(spContainer(workloadNamed(run, "wso2sp-dashboard")).image, images.dashboard);
         const kinds = new Set(spImages.map(({ runner }) => runner.split("/")[0]));
-        assert.deepEqual([...kinds].sort(), ["CronJob", "Deployment", "Job"]);
+        assert.deepEqual([...kinds].sort(), ["CronJob", "Deployment", "Job", "StatefulSet"]);
     });
 
     it("an unpinned stack runs registry/name:tag", async () => {
