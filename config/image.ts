@@ -9,6 +9,12 @@
 /** `wso2carbon:wso2`, the user and group of every SP image. */
 export const spUserId = 802;
 
+/**
+ * Variables the image and its JDK base set, which the start scripts and the JVM rely on
+ * (docs/images.md): no variable the program adds may take their names.
+ */
+export const imageEnvNames = ["WSO2_SERVER_HOME", "WORKING_DIRECTORY", "JAVA_HOME", "PATH", "HOME"] as const;
+
 /** The image user's home (`WORKING_DIRECTORY`). */
 export const imageUserHome = "/home/wso2carbon";
 

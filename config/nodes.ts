@@ -2,7 +2,7 @@ import type * as inputs from "@pulumi/kubernetes/types/input";
 import type { ConfNode } from "./confs";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Listener, listenersOf } from "./listeners";
-import { defaultKeystoreFile, tlsDir, trustedCasVariable } from "./image";
+import { defaultKeystoreFile, imageEnvNames, tlsDir, trustedCasVariable } from "./image";
 import { spJavaOptions } from "./memory";
 import { adminUsername, credentialKeys, managerPorts, nodeServiceNames } from "./names";
 import type { NodeKind, Settings } from "./settings";
@@ -86,14 +86,15 @@ export function appSecretEnvProblems(variables: Record<string, string>): { varia
         !envNamePattern.test(name)
             ? [{ variable: name, message: "is no variable name ${…} can read: letters, digits and _, not starting with a digit" }]
             : taken.has(name)
-              ? [{ variable: name, message: "is a variable the program sets itself in the SP containers; choose another name" }]
+              ? [{ variable: name, message: "is a variable the program or the image sets itself in the SP containers; choose another name" }]
               : [],
     );
 }
 
 /**
- * Every variable the program sets in some SP container, whatever the settings: the specs of a stack
- * with every optional variable on (own TLS material), and the CA bundles' directory (SpNode).
+ * Every variable the program or the image sets in some SP container, whatever the settings: the
+ * specs of a stack with every optional variable on (own TLS material), the CA bundles' directory
+ * (SpNode) and the image's own.
  */
 function programEnvNames(): Set<pulumi.Input<string>> {
     const everyOption = {
@@ -106,7 +107,7 @@ function programEnvNames(): Set<pulumi.Input<string>> {
         appSecrets: { secretName: "", variables: {} },
     } as unknown as Settings;
     const endpoints: Endpoints = { database: { host: "db", port: 3306, username: "sp", tls: true }, kafkaBootstrapServers: "kafka:9092", zookeeperConnect: "zk:2181" };
-    return new Set([...spNodeSpecs(everyOption, endpoints, "credentials").flatMap((spec) => spec.env.map((variable) => variable.name)), trustedCasVariable]);
+    return new Set([...spNodeSpecs(everyOption, endpoints, "credentials").flatMap((spec) => spec.env.map((variable) => variable.name)), trustedCasVariable, ...imageEnvNames]);
 }
 
 const literal = (name: string, value: string | number): EnvVar => ({ name, value: String(value) });

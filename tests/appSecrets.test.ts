@@ -44,14 +44,14 @@ describe("secrets for Siddhi apps", () => {
         assert.ok(plain.every((spec) => !envOf(spec).has("SP_DATA_PASSWORD")));
     });
 
-    it("a variable the program sets itself or a name ${…} cannot read is named as a problem; a free name is not", () => {
+    it("a variable the program or the image sets itself, or a name ${…} cannot read, is named as a problem; a free name is not", () => {
         assert.deepEqual(appSecretEnvProblems(appSecrets.variables), []);
-        const problems = appSecretEnvProblems({ DATABASE_PASSWORD: "password", NODE_PORT: "port", TRUSTED_CAS: "cas", "API-TOKEN": "token", OK_NAME: "key" });
+        const problems = appSecretEnvProblems({ DATABASE_PASSWORD: "password", NODE_PORT: "port", TRUSTED_CAS: "cas", JAVA_HOME: "jdk", "API-TOKEN": "token", OK_NAME: "key" });
         assert.deepEqual(
             problems.map(({ variable }) => variable),
-            ["DATABASE_PASSWORD", "NODE_PORT", "TRUSTED_CAS", "API-TOKEN"],
+            ["DATABASE_PASSWORD", "NODE_PORT", "TRUSTED_CAS", "JAVA_HOME", "API-TOKEN"],
         );
-        assert.match(problems[0].message, /is a variable the program sets itself/);
-        assert.match(problems[3].message, /is no variable name \$\{…\} can read/);
+        assert.match(problems[0].message, /is a variable the program or the image sets itself/);
+        assert.match(problems[4].message, /is no variable name \$\{…\} can read/);
     });
 });
