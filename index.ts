@@ -6,6 +6,7 @@ import { ConfsConfigMaps } from "./components/confsConfigMaps";
 import { Credentials } from "./components/credentials";
 import { Kafka } from "./components/kafka";
 import { MySql } from "./components/mysql";
+import { InlineNfsAdmission } from "./components/nfsAdmission";
 import { NetworkIsolation } from "./components/networkIsolation";
 import { NfsVolume } from "./components/nfsVolume";
 import { PodScripts } from "./components/podScripts";
@@ -13,7 +14,7 @@ import { SiddhiApps } from "./components/siddhiApps";
 import { ClaimMount, SpNode } from "./components/spNode";
 import { ZooKeeperEnsemble } from "./components/zookeeperEnsemble";
 import { confNodes, minResourceCount, readConfTree } from "./config/confs";
-import { overlayMountPath, siddhiFilesMountPath, tlsCaFile, tlsFiles } from "./config/image";
+import { overlayMountPath, siddhiFilesMountPath, spImage, tlsCaFile, tlsFiles } from "./config/image";
 import * as names from "./config/names";
 import { Endpoints, SpNodeSpec, spNodeSpecs } from "./config/nodes";
 import { loadSettings, placeVolumes, projectDir, readPreviousDeployment } from "./config/settings";
@@ -73,6 +74,11 @@ export = async () => {
     settings.warnings.forEach((message) => void pulumi.log.warn(message));
 
     const registry = settings.imageRegistry || (credentials.pullSecretName ? names.subscriptionRegistry : names.publicRegistry);
+
+    // Cluster-wide and optional: it needs rights on admissionregistration.k8s.io a namespace owner may lack.
+    if (settings.nfs.admissionPolicy.create) {
+        new InlineNfsAdmission("inline-nfs-admission", { stackNamespace: settings.namespace, exemptNamespaces: settings.nfs.admissionPolicy.exemptNamespaces });
+    }
 
     const protection = settings.volumeProtection;
     const siddhiFiles = new NfsVolume("siddhi-files", {
@@ -156,7 +162,11 @@ export = async () => {
     const podScripts = new PodScripts("pod-scripts", { namespace: ns, directory: path.join(projectDir, "pod-scripts") });
 
     const specs = spNodeSpecs(settings, endpoints, credentials.secretName);
-    const image = (imageName: string) => `${registry}/${imageName}:${settings.imageTag}`;
+    const image = spImage(registry, settings.imageTag, {
+        ...(settings.images.manager ? { "wso2sp-manager": settings.images.manager } : {}),
+        ...(settings.images.worker ? { "wso2sp-worker": settings.images.worker } : {}),
+        ...(settings.images.dashboard ? { "wso2sp-dashboard": settings.images.dashboard } : {}),
+    });
 
     // A preview warns about what would leave pods pending or Ingresses unserved, where its kubeconfig
     // can read the cluster (kube/clusterChecks.ts): the Secrets the stack names but does not create, with
@@ -216,14 +226,14 @@ export = async () => {
             memory: settings.memory[spec.kind],
             cpu: settings.cpu[spec.kind],
             scheduling: scheduling(spec, settings.placement),
-            rolloutAfter: spec.kind === "manager" ? (previousManager?.deployment ?? mysql?.statefulSet) : mysql?.statefulSet,
+            rolloutAfter: spec.kind === "manager" ? (previousManager?.workload ?? mysql?.statefulSet) : mysql?.statefulSet,
             serviceAccountName: serviceAccount.metadata.name,
             imagePullSecretName: credentials.pullSecretName,
             podScriptsConfigMapName: podScripts.configMapName,
             configMounts: confsConfigMaps[spec.confs].mounts,
             claimMounts,
             ingress: { ...settings.ingress, sourceRanges: settings.exposure.sourceRanges, limits: settings.exposure.limits },
-            tls: settings.tls.secretName === "" ? undefined : { secretName: settings.tls.secretName },
+            tls: settings.tls.secretName === "" ? undefined : { secretName: settings.tls.secretName, trustedCaBundles: settings.tls.trustedCaBundles },
             credentialsDigest: credentials.digest,
         });
         if (spec.kind === "manager") {

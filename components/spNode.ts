@@ -5,24 +5,11 @@ import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { appNames } from "../config/names";
 import type { Dependency, SpNodeSpec } from "../config/nodes";
-import { configVolumeRoot, podScriptsDir, spUserId, tlsCaFile, tlsDir, tlsFiles, trustedCasDir } from "../config/image";
+import { type CaBundleRef, caBundleFile, configVolumeRoot, podScriptsDir, spUserId, tlsCaFile, tlsDir, tlsFiles, trustedCasDir, trustedCasVariable } from "../config/image";
 import { preflightJob } from "../kube/preflight";
-import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, tcpProbes, workloadLabels } from "../kube/workloads";
+import { containerSecurity, deploymentSpec, podSecurity, resources, rolloutTimeouts, statefulSetSpec, tcpProbes, workloadLabels } from "../kube/workloads";
 import { ownKeystoresVolumeName } from "../config/names";
 import type { ConfigMapMount } from "./confsConfigMaps";
-
-/** A PEM CA bundle, one key of a ConfigMap or Secret in the node's namespace. */
-export interface CaBundleRef {
-    kind: "ConfigMap" | "Secret";
-    name: string;
-    /** The key that holds the PEM certificates. */
-    key: string;
-}
-
-/** The file a CA bundle becomes under `trustedCasDir`; start.sh names its trust store entries after it. */
-export function caBundleFile(bundle: CaBundleRef): string {
-    return `${bundle.kind.toLowerCase()}-${bundle.name}-${bundle.key}`;
-}
 
 /** An NFS claim as a pod mounts it. */
 export interface ClaimMount {
@@ -127,13 +114,15 @@ function backendVerification(namespace: pulumi.Input<string>, secretName: string
 }
 
 /**
- * One SP node (manager, workers, receiver or dashboard): a Deployment, a headless Service named as
- * the SP configuration expects, and an NGINX Ingress when the node has a host. Every node of the
- * pattern is this component with other data.
+ * One SP node (manager, workers, receiver or dashboard): a Deployment (a StatefulSet for a node whose
+ * pods register under names of their own), a headless Service named as the SP configuration
+ * expects, and an NGINX Ingress when the node has a host. Every node of the pattern is this
+ * component with other data.
  */
 export class SpNode extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
-    public readonly deployment: appsv1.Deployment;
+    /** The node's Deployment or StatefulSet. */
+    public readonly workload: appsv1.Deployment | appsv1.StatefulSet;
     /** Address the ingress controller publishes for this node's Ingress, when it has one. */
     public readonly ingressAddress?: pulumi.Output<string | undefined>;
 
@@ -182,81 +171,89 @@ export class SpNode extends pulumi.ComponentResource {
         const tlsVolume = ownKeystoresVolumeName;
         const caBundles = args.tls?.trustedCaBundles ?? [];
         const caBundlesVolume = "trusted-cas";
-        this.deployment = new appsv1.Deployment(
-            name,
-            {
-                metadata: { name: spec.name, namespace: args.namespace, labels },
-                spec: deploymentSpec({
-                    replicas: spec.replicas,
-                    // A node with one identity must not run twice during a rollout.
-                    singleton: spec.singleton,
-                    selector,
-                    labels,
-                    podAnnotations: { "wso2sp/credentials-digest": args.credentialsDigest },
-                    pod: {
-                        serviceAccountName: args.serviceAccountName,
-                        imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
-                        securityContext: podSecurity(spUserId),
-                        terminationGracePeriodSeconds,
-                        ...args.scheduling,
-                        initContainers: spec.dependsOn.map(waitFor),
-                        containers: [
-                            {
-                                name: spec.name,
-                                image: args.image,
-                                command: ["sh", script("start.sh")],
-                                args: overlays,
-                                lifecycle: { preStop: { exec: { command: ["sh", script("stop.sh")] } } },
-                                env: caBundles.length > 0 ? [...spec.env, { name: "TRUSTED_CAS", value: trustedCasDir }] : spec.env,
-                                ports: spec.listeners.map(({ name: portName, port }) => ({ name: portName, containerPort: port, protocol: "TCP" })),
-                                resources: resources(args.memory, args.cpu),
-                                ...tcpProbes(spec.nodePort, startupSeconds),
-                                securityContext: containerSecurity,
-                                volumeMounts: [
-                                    scriptsMount,
-                                    ...args.configMounts.map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
-                                    // An overlay is only copied from: read-only, so no node can plant code that
-                                    // every other node copies over its product home at its next start.
-                                    ...args.claimMounts.map(({ volumeName, mountPath, overlaysProductHome }) => ({
-                                        name: volumeName,
-                                        mountPath,
-                                        ...(overlaysProductHome ? { readOnly: true } : {}),
-                                    })),
-                                    ...(args.tls ? [{ name: tlsVolume, mountPath: tlsDir, readOnly: true }] : []),
-                                    ...(caBundles.length > 0 ? [{ name: caBundlesVolume, mountPath: trustedCasDir, readOnly: true }] : []),
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: podScriptsVolume, configMap: { name: args.podScriptsConfigMapName, defaultMode: 0o555 } },
-                            ...args.configMounts.map(({ volumeName, configMapName }) => ({ name: volumeName, configMap: { name: configMapName } })),
-                            ...args.claimMounts.map(({ volumeName, claimName }) => ({ name: volumeName, persistentVolumeClaim: { claimName } })),
-                            // Only the Java stores: the PEM key and certificates stay out of the container.
-                            ...(args.tls
-                                ? [{ name: tlsVolume, secret: { secretName: args.tls.secretName, defaultMode: 0o440, items: tlsFiles.map((file) => ({ key: file, path: file })) } }]
-                                : []),
-                            ...(caBundles.length > 0
-                                ? [
-                                      {
-                                          name: caBundlesVolume,
-                                          projected: {
-                                              defaultMode: 0o444,
-                                              sources: caBundles.map((bundle) => {
-                                                  const items = [{ key: bundle.key, path: caBundleFile(bundle) }];
-                                                  return bundle.kind === "ConfigMap"
-                                                      ? { configMap: { name: bundle.name, items } }
-                                                      : { secret: { name: bundle.name, items } };
-                                              }),
-                                          },
-                                      },
-                                  ]
-                                : []),
+        const pods = {
+            replicas: spec.replicas,
+            selector,
+            labels,
+            podAnnotations: { "wso2sp/credentials-digest": args.credentialsDigest },
+            pod: {
+                serviceAccountName: args.serviceAccountName,
+                imagePullSecrets: args.imagePullSecretName ? [{ name: args.imagePullSecretName }] : undefined,
+                securityContext: podSecurity(spUserId),
+                terminationGracePeriodSeconds,
+                ...args.scheduling,
+                initContainers: spec.dependsOn.map(waitFor),
+                containers: [
+                    {
+                        name: spec.name,
+                        image: args.image,
+                        command: ["sh", script("start.sh")],
+                        args: overlays,
+                        lifecycle: { preStop: { exec: { command: ["sh", script("stop.sh")] } } },
+                        env: caBundles.length > 0 ? [...spec.env, { name: trustedCasVariable, value: trustedCasDir }] : spec.env,
+                        ports: spec.listeners.map(({ name: portName, port }) => ({ name: portName, containerPort: port, protocol: "TCP" })),
+                        resources: resources(args.memory, args.cpu),
+                        ...tcpProbes(spec.nodePort, startupSeconds),
+                        securityContext: containerSecurity,
+                        volumeMounts: [
+                            scriptsMount,
+                            ...args.configMounts.map(({ volumeName, mountPath }) => ({ name: volumeName, mountPath })),
+                            // An overlay is only copied from: read-only, so no node can plant code that
+                            // every other node copies over its product home at its next start.
+                            ...args.claimMounts.map(({ volumeName, mountPath, overlaysProductHome }) => ({
+                                name: volumeName,
+                                mountPath,
+                                ...(overlaysProductHome ? { readOnly: true } : {}),
+                            })),
+                            ...(args.tls ? [{ name: tlsVolume, mountPath: tlsDir, readOnly: true }] : []),
+                            ...(caBundles.length > 0 ? [{ name: caBundlesVolume, mountPath: trustedCasDir, readOnly: true }] : []),
                         ],
                     },
-                }),
+                ],
+                volumes: [
+                    { name: podScriptsVolume, configMap: { name: args.podScriptsConfigMapName, defaultMode: 0o555 } },
+                    ...args.configMounts.map(({ volumeName, configMapName }) => ({ name: volumeName, configMap: { name: configMapName } })),
+                    ...args.claimMounts.map(({ volumeName, claimName }) => ({ name: volumeName, persistentVolumeClaim: { claimName } })),
+                    // Only the Java stores: the PEM key and certificates stay out of the container.
+                    ...(args.tls
+                        ? [{ name: tlsVolume, secret: { secretName: args.tls.secretName, defaultMode: 0o440, items: tlsFiles.map((file) => ({ key: file, path: file })) } }]
+                        : []),
+                    ...(caBundles.length > 0
+                        ? [
+                              {
+                                  name: caBundlesVolume,
+                                  projected: {
+                                      defaultMode: 0o444,
+                                      sources: caBundles.map((bundle) => {
+                                          const items = [{ key: bundle.key, path: caBundleFile(bundle) }];
+                                          return bundle.kind === "ConfigMap"
+                                              ? { configMap: { name: bundle.name, items } }
+                                              : { secret: { name: bundle.name, items } };
+                                      }),
+                                  },
+                              },
+                          ]
+                        : []),
+                ],
             },
-            { parent: this, customTimeouts: rolloutTimeouts, dependsOn: [...(args.rolloutAfter ? [args.rolloutAfter] : []), ...preflight] },
-        );
+        };
+        const metadata = { name: spec.name, namespace: args.namespace, labels };
+        const workloadOptions: pulumi.CustomResourceOptions = {
+            parent: this,
+            customTimeouts: rolloutTimeouts,
+            dependsOn: [...(args.rolloutAfter ? [args.rolloutAfter] : []), ...preflight],
+        };
+        // Pods of a StatefulSet get hostname and subdomain, so the headless Service gives each the DNS
+        // name it registers under. Parallel: they start and scale at once, as a Deployment's would.
+        this.workload =
+            spec.registeredAs === "pod"
+                ? new appsv1.StatefulSet(name, { metadata, spec: statefulSetSpec({ ...pods, serviceName: spec.name, parallelStart: true }) }, workloadOptions)
+                : new appsv1.Deployment(
+                      name,
+                      // A node with one identity must not run twice during a rollout.
+                      { metadata, spec: deploymentSpec({ ...pods, singleton: spec.singleton }) },
+                      workloadOptions,
+                  );
 
         const service = new corev1.Service(
             name,
@@ -264,6 +261,9 @@ export class SpNode extends pulumi.ComponentResource {
                 metadata: { name: spec.name, namespace: args.namespace, labels },
                 spec: {
                     clusterIP: "None",
+                    // The managers call a node by its registered name as soon as its first heartbeat
+                    // arrives, which can be before its readiness probe passes.
+                    publishNotReadyAddresses: spec.registeredAs !== undefined ? true : undefined,
                     selector,
                     ports: spec.listeners.map(({ name: portName, port }) => ({ name: portName, port, targetPort: port, protocol: "TCP" })),
                 },

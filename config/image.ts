@@ -9,6 +9,12 @@
 /** `wso2carbon:wso2`, the user and group of every SP image. */
 export const spUserId = 802;
 
+/**
+ * Variables the image and its JDK base set, which the start scripts and the JVM rely on
+ * (docs/images.md): no variable the program adds may take their names.
+ */
+export const imageEnvNames = ["WSO2_SERVER_HOME", "WORKING_DIRECTORY", "JAVA_HOME", "PATH", "HOME"] as const;
+
 /** The image user's home (`WORKING_DIRECTORY`). */
 export const imageUserHome = "/home/wso2carbon";
 
@@ -50,6 +56,21 @@ export const tlsCaFile = "ca.crt";
  * TLS, start.sh builds the JVM-wide trust store from `tlsDir`'s truststore.jks and these alone.
  */
 export const trustedCasDir = `${imageUserHome}/wso2sp-trusted-cas`;
+/** The variable that tells start.sh where the CA bundles are. */
+export const trustedCasVariable = "TRUSTED_CAS";
+
+/** A PEM CA bundle, one key of a ConfigMap or Secret in the stack's namespace (`tls.trustedCaBundles`). */
+export interface CaBundleRef {
+    kind: "ConfigMap" | "Secret";
+    name: string;
+    /** The key that holds the PEM certificates. */
+    key: string;
+}
+
+/** The file a CA bundle becomes under `trustedCasDir`; start.sh names its trust store entries after it. */
+export function caBundleFile(bundle: CaBundleRef): string {
+    return `${bundle.kind.toLowerCase()}-${bundle.name}-${bundle.key}`;
+}
 
 /**
  * The keystore every SP listener uses unless the stack brings its own, and the JVM-wide stores that

@@ -2,7 +2,7 @@ import type * as inputs from "@pulumi/kubernetes/types/input";
 import type { ConfNode } from "./confs";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Listener, listenersOf, workerProfileNodes } from "./listeners";
-import { defaultKeystoreFile, tlsDir } from "./image";
+import { defaultKeystoreFile, imageEnvNames, tlsDir, trustedCasVariable } from "./image";
 import { spJavaOptions } from "./memory";
 import { adminUsername, credentialKeys, managerPorts, nodeServiceNames } from "./names";
 import type { NodeKind, Settings } from "./settings";
@@ -47,26 +47,22 @@ export interface SpNodeSpec {
     ingressHost: string;
     /** Whether two pods of this node must never run side by side (it has one identity). */
     singleton: boolean;
+    /**
+     * The name the node registers with the managers (`httpsInterface.host`, env `NODE_HOST`), which
+     * they call it by and its certificate must carry, and which must resolve from the first
+     * heartbeat on, before the readiness probe passes. `pod`: each pod its own
+     * `<pod>.<service>.<namespace>.svc` (a StatefulSet governed by the node's headless Service);
+     * `service`: `<service>.<namespace>.svc`. Unset: a node the managers do not call back.
+     */
+    registeredAs?: "pod" | "service";
     dependsOn: Dependency[];
 }
 
-/** Options of the SP nodes that no stack setting carries yet. */
-export interface SpNodeOptions {
-    /**
-     * `wso2.carbon.hostnameVerificationEnabled` of every node (a deployment.yaml key read by
-     * carbon-analytics-common's AnalyticsHttpClientBuilderServiceImpl, not a system property;
-     * docs/trust.md): the peer's certificate must carry the name it is called by.
-     */
-    hostnameVerification: boolean;
-    /** Keys of a Secret the nodes that run apps (managers, workers, receiver) get as environment variables. */
-    appSecrets?: AppSecretEnv;
-}
-
 /**
- * Keys of one Kubernetes Secret handed to the SP nodes that compile and run Siddhi apps. SP 4.4.0
- * does not replace `${NAME}` in apps (Siddhi 4.5.9): an app names a `siddhi.refs` entry of
- * deployment.yaml (`@store(ref='…')`), whose options carbon-config fills from these variables at
- * start (docs/app-secrets.md).
+ * Keys of one Kubernetes Secret handed to the SP nodes that compile and run Siddhi apps
+ * (`appSecrets`). SP 4.4.0 does not replace `${NAME}` in apps (Siddhi 4.5.9): an app names a
+ * `siddhi.refs` entry of deployment.yaml (`@store(ref='…')`), whose options carbon-config fills from
+ * these variables at start (docs/app-secrets.md).
  */
 export interface AppSecretEnv {
     /** A Secret in the stack's namespace. */
@@ -82,30 +78,40 @@ export function appSecretEnv(source: AppSecretEnv): EnvVar[] {
 
 /** A variable carbon-config's `${NAME}` can read. */
 const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** What the API server accepts as a Secret key. */
-const secretKeyPattern = /^[-._a-zA-Z0-9]{1,253}$/;
 
 /**
- * What is wrong with an AppSecretEnv given the variables the program sets itself (the `env` of
- * `specs` built without `appSecrets`): one line per problem, for the settings layer to report.
+ * Why a variable of an AppSecretEnv cannot be (one entry per problem, worded to follow the
+ * variable's setting): a name `${…}` cannot read, or one the program sets itself.
  */
-export function appSecretEnvProblems(source: AppSecretEnv, specs: SpNodeSpec[]): string[] {
-    const taken = new Set(specs.flatMap((spec) => spec.env.map((variable) => variable.name)));
-    const problems: string[] = [];
-    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(source.secretName)) {
-        problems.push(`the Secret name ${JSON.stringify(source.secretName)} is not a Kubernetes object name (lower-case letters, digits, '-', '.')`);
-    }
-    for (const [name, key] of Object.entries(source.variables)) {
-        if (!envNamePattern.test(name)) {
-            problems.push(`variable ${JSON.stringify(name)} may hold only letters, digits and '_', not starting with a digit, so that \${${name}} can name it`);
-        } else if (taken.has(name)) {
-            problems.push(`variable ${name} is set by the program itself; choose another name`);
-        }
-        if (!secretKeyPattern.test(key)) {
-            problems.push(`variable ${name}: ${JSON.stringify(key)} is not a Secret key (letters, digits, '-', '_', '.')`);
-        }
-    }
-    return problems;
+export function appSecretEnvProblems(variables: Record<string, string>): { variable: string; message: string }[] {
+    const taken = programEnvNames();
+    return Object.keys(variables).flatMap((name) =>
+        !envNamePattern.test(name)
+            ? [{ variable: name, message: "is no variable name ${…} can read: letters, digits and _, not starting with a digit" }]
+            : taken.has(name)
+              ? [{ variable: name, message: "is a variable the program or the image sets itself in the SP containers; choose another name" }]
+              : [],
+    );
+}
+
+/**
+ * Every variable the program or the image sets in some SP container, whatever the settings: the
+ * specs of a stack with every optional variable on (own TLS material), the CA bundles' directory
+ * (SpNode) and the image's own.
+ */
+function programEnvNames(): Set<pulumi.Input<string>> {
+    const everyOption = {
+        namespace: "wso2",
+        workers: 2,
+        memory: { manager: "4Gi", worker: "2Gi", receiver: "2Gi", dashboard: "1Gi" },
+        exposure: { managers: true },
+        ingress: { hosts: { manager1: "", manager2: "", dashboard: "" } },
+        tls: { secretName: "own", trustedCaBundles: [], hostnameVerification: true },
+        appSecrets: { secretName: "", variables: {} },
+        httpSourcePorts: [],
+    } as unknown as Settings;
+    const endpoints: Endpoints = { database: { host: "db", port: 3306, username: "sp", tls: true }, kafkaBootstrapServers: "kafka:9092", zookeeperConnect: "zk:2181" };
+    return new Set([...spNodeSpecs(everyOption, endpoints, "credentials").flatMap((spec) => spec.env.map((variable) => variable.name)), trustedCasVariable, ...imageEnvNames]);
 }
 
 const literal = (name: string, value: string | number): EnvVar => ({ name, value: String(value) });
@@ -120,12 +126,7 @@ const dashboardOffset = 2;
  * placeholder in `confs/` (docs/configuration.md) is set here from the same names the Services
  * get; passwords only as references to the credentials Secret.
  */
-export function spNodeSpecs(
-    settings: Settings,
-    endpoints: Endpoints,
-    credentialsSecretName: pulumi.Input<string>,
-    options: SpNodeOptions = { hostnameVerification: false },
-): SpNodeSpec[] {
+export function spNodeSpecs(settings: Settings, endpoints: Endpoints, credentialsSecretName: pulumi.Input<string>): SpNodeSpec[] {
     // Naming the Secret by its output makes every Deployment wait until the Secret exists.
     const fromSecret = (name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: credentialsSecretName, key } } });
     const credentials = [
@@ -135,7 +136,9 @@ export function spNodeSpecs(
         fromSecret("KEYSTORE_PASSWORD", credentialKeys.keystorePassword),
         fromSecret("TRUSTSTORE_PASSWORD", credentialKeys.truststorePassword),
         fromSecret("EMBEDDED_DB_PASSWORD", credentialKeys.embeddedDbPassword),
-        literal("HOSTNAME_VERIFICATION", String(options.hostnameVerification)),
+        // wso2.carbon.hostnameVerificationEnabled (a deployment.yaml key read by carbon-analytics-common's
+        // AnalyticsHttpClientBuilderServiceImpl, not a system property; docs/trust.md).
+        literal("HOSTNAME_VERIFICATION", String(settings.tls.hostnameVerification)),
         // Every listener's keystore (confs/*/deployment.yaml); with own TLS material start.sh also adds
         // OWN_TRUSTSTORE's certificates to the JVM-wide trust store the inter-node calls verify with.
         ...(settings.tls.secretName === ""
@@ -157,7 +160,7 @@ export function spNodeSpecs(
         literal("MANAGER_2_PORT", managerPorts.manager2),
     ];
     // Managers compile apps too (to split them); workers and the receiver run them.
-    const appSecrets = options.appSecrets ? appSecretEnv(options.appSecrets) : [];
+    const appSecrets = settings.appSecrets.secretName === "" ? [] : appSecretEnv(settings.appSecrets);
     const databaseDependency: Dependency = { name: "database", addresses: [`${endpoints.database.host}:${endpoints.database.port}`] };
     const managerDependency: Dependency = {
         name: "manager",
@@ -197,8 +200,9 @@ export function spNodeSpecs(
     const worker = (receiver: boolean): SpNodeSpec => {
         const kind = receiver ? "receiver" : "worker";
         const { nodePort, offset } = workerProfileNodes[kind];
+        const name = receiver ? nodeServiceNames.receiver : nodeServiceNames.worker;
         return {
-            name: receiver ? nodeServiceNames.receiver : nodeServiceNames.worker,
+            name,
             kind,
             confs: "worker",
             imageName: "wso2sp-worker",
@@ -214,6 +218,8 @@ export function spNodeSpecs(
                 // Each worker pod registers with the managers under its own identity.
                 fromPod("NODE_ID", "metadata.name"),
                 fromPod("NODE_IP", "status.podIP"),
+                // A name a certificate can carry, not the pod IP (docs/trust.md); $(NODE_ID) is the pod name.
+                literal("NODE_HOST", receiver ? `${name}.${settings.namespace}.svc` : `$(NODE_ID).${name}.${settings.namespace}.svc`),
                 ...credentials,
                 ...database,
                 ...managers,
@@ -221,6 +227,7 @@ export function spNodeSpecs(
             ],
             ingressHost: "",
             singleton: receiver,
+            registeredAs: receiver ? "service" : "pod",
             dependsOn: [databaseDependency, managerDependency],
         };
     };

@@ -96,8 +96,10 @@ function podTemplate(args: WorkloadPods): inputs.core.v1.PodTemplateSpec {
 }
 
 /**
- * A StatefulSet spec, for the workloads whose pods must never overlap: the controller creates a
- * pod of an identity (`<name>-<ordinal>`) only once the previous pod of that identity is gone,
+ * A StatefulSet spec, for the workloads whose pods have an identity of their own: a stable name
+ * `<name>-<ordinal>`, resolvable as `<pod>.<service>` under the governing headless Service (SP
+ * workers register with the managers under it), and never two pods of one identity at once: the
+ * controller creates a pod of an identity only once the previous pod of that identity is gone,
  * also when a drain evicts it, where a Deployment would start the replacement at once. Updates roll
  * one pod at a time, highest ordinal first, each only after the one before is ready again.
  * `parallelStart` starts (and scales) all pods at once, for an ensemble whose pods become ready

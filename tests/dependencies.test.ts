@@ -26,6 +26,8 @@ import {
     setPath,
     sharedFixture,
     StackConfig,
+    workloadNamed,
+    workloads,
 } from "./harness";
 
 type K8sObject = Record<string, any>;
@@ -309,7 +311,7 @@ function effective(config: StackConfig, key: string): Record<string, any> {
     return { ...(declaredDefaults()[key] as object), ...(config[key] as object) };
 }
 
-const spDeployments = (run: ProgramRun) => objectsOfKind(run, "Deployment").filter((deployment) => deployment.metadata.name.startsWith("wso2sp-"));
+const spDeployments = (run: ProgramRun) => workloads(run).filter((deployment) => deployment.metadata.name.startsWith("wso2sp-"));
 const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
 const workerNames = ["wso2sp-worker", "wso2sp-receiver"];
 const zookeeperNames = ["zoo1", "zoo2", "zoo3"];
@@ -358,7 +360,7 @@ function specifyEndpoints(stack: () => { run: ProgramRun; expected: ExpectedEndp
     it("tells both managers the database, Kafka and ZooKeeper endpoints", () => {
         const { run, expected } = stack();
         for (const name of managerNames) {
-            const manager = objectNamed(run, "Deployment", name);
+            const manager = workloadNamed(run, name);
             const container = onlyContainer(manager);
             const seen = (env: string) => envValue(run, manager, container, env);
             assert.equal(seen("DATABASE_HOST"), expected.databaseHost, `${name} DATABASE_HOST`);
@@ -372,14 +374,14 @@ function specifyEndpoints(stack: () => { run: ProgramRun; expected: ExpectedEndp
     it("tells the workers and the receiver the database and both managers' Service names and HTTPS ports", () => {
         const { run, expected } = stack();
         for (const name of workerNames) {
-            const worker = objectNamed(run, "Deployment", name);
+            const worker = workloadNamed(run, name);
             const container = onlyContainer(worker);
             const seen = (env: string) => envValue(run, worker, container, env);
             assert.equal(seen("DATABASE_HOST"), expected.databaseHost, `${name} DATABASE_HOST`);
             assert.equal(seen("DATABASE_PORT"), expected.databasePort, `${name} DATABASE_PORT`);
             assert.equal(seen("DATABASE_USERNAME"), expected.databaseUsername, `${name} DATABASE_USERNAME`);
             managerNames.forEach((managerName, index) => {
-                const manager = objectNamed(run, "Deployment", managerName);
+                const manager = workloadNamed(run, managerName);
                 // The port the manager serves HTTPS on is the one its Service must expose to workers.
                 const managerPort = envValue(run, manager, onlyContainer(manager), "NODE_PORT");
                 assertServiceExposes(run, managerName, managerPort);
@@ -398,7 +400,7 @@ function specifyEndpoints(stack: () => { run: ProgramRun; expected: ExpectedEndp
             expected.kafkaBootstrapServers.split(",").sort(),
         ].sort(byText);
         for (const name of managerNames) {
-            const initContainers = podSpec(objectNamed(run, "Deployment", name)).initContainers ?? [];
+            const initContainers = podSpec(workloadNamed(run, name)).initContainers ?? [];
             assert.deepEqual(initContainers.map(addressesNamed).sort(byText), groups, `init containers of ${name}`);
         }
     });
@@ -406,12 +408,12 @@ function specifyEndpoints(stack: () => { run: ProgramRun; expected: ExpectedEndp
     it("makes workers and the receiver wait in init containers for the database and a manager at those addresses", () => {
         const { run, expected } = stack();
         const managerAddresses = managerNames.map((managerName) => {
-            const manager = objectNamed(run, "Deployment", managerName);
+            const manager = workloadNamed(run, managerName);
             return address(run, managerName, Number(envValue(run, manager, onlyContainer(manager), "NODE_PORT")));
         });
         const groups = [[`${expected.databaseHost}:${expected.databasePort}`], managerAddresses.sort()].sort(byText);
         for (const name of workerNames) {
-            const initContainers = podSpec(objectNamed(run, "Deployment", name)).initContainers ?? [];
+            const initContainers = podSpec(workloadNamed(run, name)).initContainers ?? [];
             assert.deepEqual(initContainers.map(addressesNamed).sort(byText), groups, `init containers of ${name}`);
         }
     });
@@ -999,7 +1001,7 @@ describe("dependencies: external ZooKeeper with in-cluster Kafka and MySQL", () 
         const kafka = workloadBehind(run, "kafka-service");
         assert.equal(envValue(run, kafka, onlyContainer(kafka), "KAFKA_ZOOKEEPER_CONNECT"), connect);
         for (const name of managerNames) {
-            const manager = objectNamed(run, "Deployment", name);
+            const manager = workloadNamed(run, name);
             assert.equal(envValue(run, manager, onlyContainer(manager), "ZOOKEEPER_CONNECT"), connect);
             assert.equal(envValue(run, manager, onlyContainer(manager), "KAFKA_BOOTSTRAP_SERVERS"), address(run, "kafka-service", 9092));
         }
@@ -1040,7 +1042,7 @@ describe("dependencies: images and application user come from the settings", () 
             assert.match(sql, new RegExp(`GRANT [^;]+ ON \`?${database}\`?\\.\\* TO '?${username}'?`, "i"));
         }
         for (const name of [...managerNames, ...workerNames]) {
-            const deployment = objectNamed(run, "Deployment", name);
+            const deployment = workloadNamed(run, name);
             assert.equal(envValue(run, deployment, onlyContainer(deployment), "DATABASE_USERNAME"), username, name);
         }
     });

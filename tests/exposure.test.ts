@@ -9,13 +9,13 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { configuredListenersOf, workerProfileNodes } from "../config/listeners";
 import { managerPorts } from "../config/names";
-import { objectNamed, objectsOfKind, type ProgramRun, projectDir, runFixture, setPath, sharedFixture } from "./harness";
+import { objectNamed, objectsOfKind, type ProgramRun, projectDir, runFixture, setPath, sharedFixture, workloadNamed, workloads } from "./harness";
 
 const managers = ["wso2sp-manager-1", "wso2sp-manager-2"];
 const resourceNodes = ["wso2sp-worker", "wso2sp-receiver"];
 const spNodes = [...managers, ...resourceNodes, "wso2sp-dashboard"];
 const container = (deployment: Record<string, any>) => deployment.spec.template.spec.containers[0];
-const containerPorts = (run: ProgramRun, name: string): number[] => container(objectNamed(run, "Deployment", name)).ports.map((port: any) => port.containerPort);
+const containerPorts = (run: ProgramRun, name: string): number[] => container(workloadNamed(run, name)).ports.map((port: any) => port.containerPort);
 const servicePorts = (run: ProgramRun, name: string): number[] => objectNamed(run, "Service", name).spec.ports.map((port: any) => port.port);
 
 /** The `wso2.transport.http` and store-API listeners a profile's deployment.yaml in confs/ configures. */
@@ -62,7 +62,9 @@ describe("the plain-HTTP admin listeners answer inside the pod only", () => {
     });
 
     it("every probe checks a port the container declares, so nothing probes a loopback-only port", () => {
-        for (const deployment of objectsOfKind(run, "Deployment").filter((each) => spNodes.includes(each.metadata.name))) {
+        const nodes = workloads(run).filter((each) => spNodes.includes(each.metadata.name));
+        assert.equal(nodes.length, spNodes.length);
+        for (const deployment of nodes) {
             const declared = containerPorts(run, deployment.metadata.name);
             for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
                 const port = container(deployment)[probe]?.tcpSocket?.port;
@@ -76,7 +78,7 @@ describe("httpSourcePorts: the ports of the apps' http sources", () => {
     it("become container and Service ports of the workers and the receiver only, named for the port", async () => {
         const run = await runFixture("in-cluster", (config) => setPath(config, "httpSourcePorts", [8280, 8006]));
         for (const name of resourceNodes) {
-            const ports = container(objectNamed(run, "Deployment", name)).ports.filter((port: any) => [8280, 8006].includes(port.containerPort));
+            const ports = container(workloadNamed(run, name)).ports.filter((port: any) => [8280, 8006].includes(port.containerPort));
             assert.deepEqual(
                 ports.map((port: any) => port.name),
                 ["http-src-8280", "http-src-8006"],
@@ -91,7 +93,7 @@ describe("httpSourcePorts: the ports of the apps' http sources", () => {
 
     it("are none by default", async () => {
         const run = await sharedFixture("in-cluster");
-        resourceNodes.forEach((name) => assert.ok(!container(objectNamed(run, "Deployment", name)).ports.some((port: any) => port.name.startsWith("http-src")), name));
+        resourceNodes.forEach((name) => assert.ok(!container(workloadNamed(run, name)).ports.some((port: any) => port.name.startsWith("http-src")), name));
     });
 
     for (const [value, message] of [
@@ -191,7 +193,7 @@ describe("database TLS and network policies: what preview warns about", () => {
         const verified = await sharedFixture("external");
         assert.deepEqual(warningsOf(verified, "database.tls"), []);
         for (const name of spNodes.filter((node) => node !== "wso2sp-dashboard")) {
-            const env = container(objectNamed(verified, "Deployment", name)).env.find((variable: any) => variable.name === "DATABASE_JDBC_OPTIONS");
+            const env = container(workloadNamed(verified, name)).env.find((variable: any) => variable.name === "DATABASE_JDBC_OPTIONS");
             assert.equal(env.value, "useSSL=true&requireSSL=true&verifyServerCertificate=true", name);
         }
     });

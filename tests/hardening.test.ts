@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { objectNamed, objectsOfKind, ProgramRun, projectDir, runFixture, sharedFixture, secretStandIn, setPath } from "./harness";
+import { objectNamed, workloadNamed, objectsOfKind, ProgramRun, projectDir, runFixture, sharedFixture, secretStandIn, setPath } from "./harness";
 import { copyOfConfs } from "./temporaryFiles";
 
 const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
@@ -26,24 +26,24 @@ describe("HA placement and disruption", () => {
 
     it("the two managers never share a node: each requires a node without a manager pod", () => {
         for (const name of managerNames) {
-            const terms = podSpec(objectNamed(run, "Deployment", name)).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+            const terms = podSpec(workloadNamed(run, name)).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
             assert.equal(terms.length, 1, name);
             assert.equal(terms[0].topologyKey, "kubernetes.io/hostname");
             for (const other of managerNames) {
-                assert.ok(selects(terms[0].labelSelector.matchLabels, podLabels(objectNamed(run, "Deployment", other))), `${name} keeps off ${other}'s node`);
+                assert.ok(selects(terms[0].labelSelector.matchLabels, podLabels(workloadNamed(run, other))), `${name} keeps off ${other}'s node`);
             }
-            assert.ok(!selects(terms[0].labelSelector.matchLabels, podLabels(objectNamed(run, "Deployment", "wso2sp-worker"))), "workers may share a node with a manager");
+            assert.ok(!selects(terms[0].labelSelector.matchLabels, podLabels(workloadNamed(run, "wso2sp-worker"))), "workers may share a node with a manager");
         }
     });
 
     it("a drain keeps at least one manager: one budget covers both managers' pods and nothing else", () => {
         const budgets = objectsOfKind(run, "PodDisruptionBudget").filter((budget) =>
-            managerNames.some((name) => selects(budget.spec.selector.matchLabels, podLabels(objectNamed(run, "Deployment", name)))),
+            managerNames.some((name) => selects(budget.spec.selector.matchLabels, podLabels(workloadNamed(run, name)))),
         );
         assert.equal(budgets.length, 1);
         assert.equal(budgets[0].spec.minAvailable, 1);
         for (const name of managerNames) {
-            assert.ok(selects(budgets[0].spec.selector.matchLabels, podLabels(objectNamed(run, "Deployment", name))), name);
+            assert.ok(selects(budgets[0].spec.selector.matchLabels, podLabels(workloadNamed(run, name))), name);
         }
         for (const { name, object } of workloads(run).filter(({ name }) => !managerNames.includes(name))) {
             assert.ok(!selects(budgets[0].spec.selector.matchLabels, podLabels(object)), name);
@@ -51,20 +51,20 @@ describe("HA placement and disruption", () => {
     });
 
     it("workers spread evenly over nodes, and only the worker pods count for the spread", () => {
-        const worker = objectNamed(run, "Deployment", "wso2sp-worker");
+        const worker = workloadNamed(run, "wso2sp-worker");
         const [constraint, ...others] = podSpec(worker).topologySpreadConstraints;
         assert.deepEqual(others, []);
         assert.equal(constraint.topologyKey, "kubernetes.io/hostname");
         assert.equal(constraint.maxSkew, 1);
         assert.equal(constraint.whenUnsatisfiable, "DoNotSchedule");
         assert.ok(selects(constraint.labelSelector.matchLabels, podLabels(worker)));
-        assert.ok(!selects(constraint.labelSelector.matchLabels, podLabels(objectNamed(run, "Deployment", "wso2sp-receiver"))));
+        assert.ok(!selects(constraint.labelSelector.matchLabels, podLabels(workloadNamed(run, "wso2sp-receiver"))));
     });
 
     it("a drain keeps as many workers as the managers need to deploy Siddhi apps (minResourceCount of confs/manager)", () => {
         const deploymentYaml = fs.readFileSync(path.join(projectDir, "confs/manager/conf/manager/deployment.yaml"), "utf8");
         const minResourceCount = parseYaml(deploymentYaml)["deployment.config"].minResourceCount;
-        const worker = objectNamed(run, "Deployment", "wso2sp-worker");
+        const worker = workloadNamed(run, "wso2sp-worker");
         const budgets = objectsOfKind(run, "PodDisruptionBudget").filter((budget) => selects(budget.spec.selector.matchLabels, podLabels(worker)));
         assert.equal(budgets.length, 1);
         assert.equal(budgets[0].spec.minAvailable, minResourceCount);
@@ -79,7 +79,7 @@ describe("HA placement and disruption", () => {
         // manager-1 waits only for the in-cluster MySQL (tests/nfsMoves.test.ts).
         assert.deepEqual(names(dependsOn("wso2sp-manager-1")), ["mysql"]);
         // The await is what makes the order mean "once ready": nothing may turn it off.
-        assert.equal(objectNamed(run, "Deployment", "wso2sp-manager-1").metadata.annotations?.["pulumi.com/skipAwait"], undefined);
+        assert.equal(workloadNamed(run, "wso2sp-manager-1").metadata.annotations?.["pulumi.com/skipAwait"], undefined);
     });
 
     it("the dashboard is updated only after the in-cluster MySQL's update (whose start creates the dashboard's databases) has finished", () => {
@@ -98,11 +98,11 @@ describe("HA placement and disruption", () => {
     it("placement=preferred lets a single-node test cluster run both managers and every worker", async () => {
         const relaxed = await runFixture("in-cluster", (config) => setPath(config, "placement", "preferred"));
         for (const name of managerNames) {
-            const antiAffinity = podSpec(objectNamed(relaxed, "Deployment", name)).affinity.podAntiAffinity;
+            const antiAffinity = podSpec(workloadNamed(relaxed, name)).affinity.podAntiAffinity;
             assert.equal(antiAffinity.requiredDuringSchedulingIgnoredDuringExecution, undefined, name);
             assert.equal(antiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey, "kubernetes.io/hostname");
         }
-        assert.equal(podSpec(objectNamed(relaxed, "Deployment", "wso2sp-worker")).topologySpreadConstraints[0].whenUnsatisfiable, "ScheduleAnyway");
+        assert.equal(podSpec(workloadNamed(relaxed, "wso2sp-worker")).topologySpreadConstraints[0].whenUnsatisfiable, "ScheduleAnyway");
     });
 
     it("the worker budget follows minResourceCount when confs/manager changes it", async () => {
@@ -133,10 +133,10 @@ describe("resources", () => {
 
     it("each SP node kind's CPU request is one setting", async () => {
         const run = await runFixture("in-cluster", (config) => setPath(config, "cpu", { worker: "2", dashboard: "100m" }));
-        assert.equal(container(objectNamed(run, "Deployment", "wso2sp-worker")).resources.requests.cpu, "2");
-        assert.equal(container(objectNamed(run, "Deployment", "wso2sp-dashboard")).resources.requests.cpu, "100m");
+        assert.equal(container(workloadNamed(run, "wso2sp-worker")).resources.requests.cpu, "2");
+        assert.equal(container(workloadNamed(run, "wso2sp-dashboard")).resources.requests.cpu, "100m");
         // Unset fields keep the declared defaults.
-        assert.equal(container(objectNamed(run, "Deployment", "wso2sp-manager-1")).resources.requests.cpu, "500m");
+        assert.equal(container(workloadNamed(run, "wso2sp-manager-1")).resources.requests.cpu, "500m");
     });
 });
 
@@ -192,7 +192,7 @@ describe("admission", () => {
 });
 
 describe("keyed rollout digest", () => {
-    const digestOf = (run: ProgramRun, name: string) => objectNamed(run, "Deployment", name).spec.template.metadata.annotations["wso2sp/credentials-digest"];
+    const digestOf = (run: ProgramRun, name: string) => workloadNamed(run, name).spec.template.metadata.annotations["wso2sp/credentials-digest"];
 
     it("the pods' digest cannot be recomputed from the passwords: it is keyed with a random secret kept in the stack", async () => {
         const passwords = { adminPassword: "admin-password-1", databasePassword: "database-password-1" };
@@ -273,7 +273,7 @@ describe("own TLS material", () => {
 
     it("every SP node mounts only the Java stores of the stack's Secret, read-only, and its listeners use that keystore", () => {
         for (const name of spNodes) {
-            const deployment = objectNamed(run, "Deployment", name);
+            const deployment = workloadNamed(run, name);
             const volume = podSpec(deployment).volumes.find((each: any) => each.secret?.secretName === "wso2sp-keystores");
             assert.ok(volume, name);
             assert.deepEqual(volume.secret.items.map((item: any) => item.key).sort(), ["keystore.jks", "truststore.jks"]);
@@ -315,7 +315,7 @@ describe("own TLS material", () => {
         assert.equal(defaults.warnings.filter((message) => /default keystore/.test(message)).length, 1);
         const own = await sharedFixture("external");
         assert.deepEqual(own.warnings.filter((message) => /keystore/.test(message)), []);
-        const worker = objectNamed(defaults, "Deployment", "wso2sp-worker");
+        const worker = workloadNamed(defaults, "wso2sp-worker");
         assert.equal(envOf(worker).get("KEYSTORE_FILE").value, "/home/wso2carbon/wso2sp-4.4.0/resources/security/wso2carbon.jks");
         assert.ok(!envOf(worker).has("OWN_TRUSTSTORE"));
         for (const ingress of objectsOfKind(defaults, "Ingress")) {

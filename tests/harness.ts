@@ -511,3 +511,17 @@ export function objectNamed(run: ProgramRun, kind: string, name: string): Record
     }
     return found;
 }
+
+/** The Deployments and StatefulSets: what runs pods for good (SP workers are a StatefulSet, the other nodes Deployments). */
+export function workloads(run: ProgramRun): Record<string, any>[] {
+    return run.objects.filter((object) => object.kind === "Deployment" || object.kind === "StatefulSet");
+}
+
+/** The one Deployment or StatefulSet of that name; fails the test when it is missing. */
+export function workloadNamed(run: ProgramRun, name: string): Record<string, any> {
+    const found = workloads(run).filter((object) => object.metadata?.name === name);
+    if (found.length !== 1) {
+        throw new Error(`${found.length} workloads named ${name}; the program registered ${JSON.stringify(workloads(run).map((object) => `${object.kind}/${object.metadata?.name}`))}`);
+    }
+    return found[0];
+}

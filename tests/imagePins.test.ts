@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { pinnedImageProblem, pinnedSpImageProblem, spImage, spImageNames } from "../config/image";
-import { objectsOfKind, sharedFixture } from "./harness";
+import { sharedFixture, workloads } from "./harness";
 
 const digest = `sha256:${"ab12".repeat(16)}`;
 
@@ -33,7 +33,7 @@ describe("images pinned by digest", () => {
         assert.equal(image("wso2sp-worker"), `wso2/wso2sp-worker@${digest}`);
         assert.equal(image("wso2sp-manager"), "wso2/wso2sp-manager:4.4.0");
         const run = await sharedFixture("in-cluster");
-        const spImages = objectsOfKind(run, "Deployment")
+        const spImages = workloads(run)
             .filter((deployment) => deployment.metadata.name.startsWith("wso2sp-"))
             .map((deployment) => /\/([^/:@]+)[:@][^/]*$/.exec(deployment.spec.template.spec.containers[0].image)?.[1]);
         assert.ok(spImages.length >= 5);

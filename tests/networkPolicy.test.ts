@@ -37,8 +37,9 @@ function podsOf(run: ProgramRun): Map<string, Pod> {
 function world(run: ProgramRun) {
     const evaluator = new NetworkPolicyEvaluator(objectsOfKind(run, "NetworkPolicy") as NetworkPolicy[]);
     const pods = podsOf(run);
+    // A StatefulSet's name stands for its first pod (SP workers): every pod of the set has the same labels.
     const pod = (name: string): Pod => {
-        const found = pods.get(name);
+        const found = pods.get(name) ?? pods.get(`${name}-0`);
         assert.ok(found, `no workload ${name}; the program runs ${[...pods.keys()].join(", ")}`);
         return found;
     };
@@ -389,12 +390,13 @@ describe("network isolation: MySQL, Kafka and ZooKeeper outside the cluster", ()
     const preflightPods = () => [...w.pods.keys()].filter((name) => /-preflight-[0-9a-f]{10}$/.test(name));
 
     it("runs no MySQL, Kafka or ZooKeeper of its own", () => {
-        // Besides the SP nodes only Jobs run, whose names carry a digest: siddhi-apps, its reconciler, and each node's preflight ones.
+        // Besides the SP nodes (the workers' pods by ordinal) only Jobs run, whose names carry a digest: siddhi-apps, its reconciler, and each node's preflight ones.
         const jobs = (name: string) =>
             name
                 .replace(/^wso2sp-siddhi-apps-reconciler-.*/, "wso2sp-siddhi-apps-reconciler")
                 .replace(/^wso2sp-siddhi-apps-[0-9a-f]+$/, "wso2sp-siddhi-apps")
-                .replace(/-preflight-[0-9a-f]{10}$/, "-preflight");
+                .replace(/-preflight-[0-9a-f]{10}$/, "-preflight")
+                .replace(/^wso2sp-worker-\d+$/, "wso2sp-worker");
         assert.deepEqual(
             [...new Set([...w.pods.keys()].map(jobs))].sort(),
             [...spNodes, ...spNodes.map((node) => `${node}-preflight`), "wso2sp-siddhi-apps", "wso2sp-siddhi-apps-reconciler"].sort(),

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mysqlDataClaimName, mysqlDataVolume, nfsClaimName } from "../config/names";
-import { objectNamed, objectsOfKind, organization, type ProgramRun, registeredBeforeError, runFixture, setPath, type StackConfig } from "./harness";
+import { objectNamed, objectsOfKind, organization, type ProgramRun, registeredBeforeError, runFixture, setPath, type StackConfig, workloadNamed, workloads } from "./harness";
 
 const fixture = "nfs-moves";
 const oldExport = "10.0.0.9:/exports/wso2sp/mysql";
@@ -226,18 +226,18 @@ describe("in-cluster MySQL in the whole program", () => {
     it("rolls with the same credentials digest as the SP pods, which changes with the MySQL root password", async () => {
         const run = await runFixture("in-cluster");
         const rotated = await runFixture("in-cluster", undefined, { mysqlRootPassword: "another-root-password-1" });
-        const deployments = objectsOfKind(run, "Deployment").filter((deployment) => deployment.metadata.name.startsWith("wso2sp-"));
+        const deployments = workloads(run).filter((workload) => workload.metadata.name.startsWith("wso2sp-"));
         assert.ok(deployments.length >= 5);
         for (const deployment of deployments) {
             assert.equal(digestOf(deployment), digestOf(objectNamed(run, "StatefulSet", "sp-rdbms")), deployment.metadata.name);
-            assert.notEqual(digestOf(objectNamed(rotated, "Deployment", deployment.metadata.name)), digestOf(deployment), deployment.metadata.name);
+            assert.notEqual(digestOf(workloadNamed(rotated, deployment.metadata.name)), digestOf(deployment), deployment.metadata.name);
         }
         assert.notEqual(digestOf(objectNamed(rotated, "StatefulSet", "sp-rdbms")), digestOf(objectNamed(run, "StatefulSet", "sp-rdbms")));
     });
 
-    it("updates every SP Deployment after the MySQL StatefulSet, manager-2 still after manager-1", async () => {
+    it("updates every SP node after the MySQL StatefulSet, manager-2 still after manager-1", async () => {
         const run = await runFixture("in-cluster");
-        const deployments = run.resources.filter((resource) => resource.type === "kubernetes:apps/v1:Deployment" && resource.name.startsWith("wso2sp-"));
+        const deployments = run.resources.filter((resource) => ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"].includes(resource.type) && resource.name.startsWith("wso2sp-"));
         assert.ok(deployments.length >= 5);
         for (const deployment of deployments) {
             const waitsFor = ([] as unknown[])

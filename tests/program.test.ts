@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
+import { objectNamed, workloadNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
 import { copyOfConfs } from "./temporaryFiles";
 
 const productHome = "/home/wso2carbon/wso2sp-4.4.0";
@@ -93,7 +93,7 @@ describe("the in-cluster fixture stack", () => {
     for (const node of nodes) {
         describe(node.name, () => {
             it("runs the pattern's image with its env, memory, a CPU request and exactly the ports it listens on", () => {
-                const deployment = objectNamed(run, "Deployment", node.name);
+                const deployment = workloadNamed(run, node.name);
                 assert.equal(container(deployment).image, node.image);
                 for (const [name, value] of Object.entries(node.env)) {
                     assert.equal(envValue(deployment, name)?.value, value, `env ${name}`);
@@ -107,12 +107,12 @@ describe("the in-cluster fixture stack", () => {
             });
 
             it("is restarted when its HTTPS port stops answering", () => {
-                assert.deepEqual(container(objectNamed(run, "Deployment", node.name)).livenessProbe.tcpSocket, { port: node.liveness });
+                assert.deepEqual(container(workloadNamed(run, node.name)).livenessProbe.tcpSocket, { port: node.liveness });
             });
 
             it("is reachable under its own name through a headless Service, on exactly the ports it listens on", () => {
                 const service = objectNamed(run, "Service", node.name);
-                const deployment = objectNamed(run, "Deployment", node.name);
+                const deployment = workloadNamed(run, node.name);
                 assert.equal(service.spec.clusterIP, "None");
                 assert.deepEqual(service.spec.ports.map((port: any) => port.port).sort(), [...node.ports].sort());
                 for (const [label, value] of Object.entries(service.spec.selector)) {
@@ -121,7 +121,7 @@ describe("the in-cluster fixture stack", () => {
             });
 
             it("runs as wso2carbon:wso2 (802:802), which also owns its volumes", () => {
-                const security = podSpec(objectNamed(run, "Deployment", node.name)).securityContext;
+                const security = podSpec(workloadNamed(run, node.name)).securityContext;
                 assert.equal(security.runAsUser, 802);
                 assert.equal(security.runAsGroup, 802);
                 assert.equal(security.fsGroup, 802);
@@ -129,7 +129,7 @@ describe("the in-cluster fixture stack", () => {
             });
 
             it("runs as the shared ServiceAccount without a mounted API token", () => {
-                const pod = podSpec(objectNamed(run, "Deployment", node.name));
+                const pod = podSpec(workloadNamed(run, node.name));
                 assert.equal(pod.serviceAccountName, "wso2svc-account");
                 assert.equal(pod.automountServiceAccountToken, false);
             });
@@ -143,14 +143,14 @@ describe("the in-cluster fixture stack", () => {
 
     it("both managers mount the shared Siddhi files claim where SP saves REST-deployed apps (the runtime repository)", () => {
         const claims = ["wso2sp-manager-1", "wso2sp-manager-2"].map((manager) =>
-            claimAt(objectNamed(run, "Deployment", manager), `${productHome}/wso2/manager/deployment/siddhi-files/`),
+            claimAt(workloadNamed(run, manager), `${productHome}/wso2/manager/deployment/siddhi-files/`),
         );
         assert.match(claims[0] ?? "", /^sp-mgt-volume-claim-[0-9a-f]{8}$/);
         assert.equal(claims[1], claims[0]);
     });
 
     it("the Siddhi files claim binds exactly its own NFS volume; volumes, claims and namespace survive pulumi destroy", () => {
-        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), `${productHome}/wso2/manager/deployment/siddhi-files/`)!;
+        const claimName = claimAt(workloadNamed(run, "wso2sp-manager-1"), `${productHome}/wso2/manager/deployment/siddhi-files/`)!;
         const claim = objectNamed(run, "PersistentVolumeClaim", claimName);
         const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
         assert.deepEqual(volume.spec.claimRef, { namespace: "wso2", name: claimName });
@@ -167,7 +167,7 @@ describe("the in-cluster fixture stack", () => {
     });
 
     it("runs the number of workers the stack sets", () => {
-        assert.equal(objectNamed(run, "Deployment", "wso2sp-worker").spec.replicas, 2);
+        assert.equal(workloadNamed(run, "wso2sp-worker").spec.replicas, 2);
     });
 
     it("uses only API versions a current cluster serves", () => {
@@ -202,29 +202,29 @@ describe("the in-cluster fixture stack", () => {
         const managerYaml = fs.readFileSync(path.join(projectDir, "confs/manager/conf/manager/deployment.yaml"), "utf8");
         const workerYaml = fs.readFileSync(path.join(projectDir, "confs/worker/conf/worker/deployment.yaml"), "utf8");
         for (const name of ["wso2sp-manager-1", "wso2sp-manager-2"]) {
-            const configMaps = configMapsOf(objectNamed(run, "Deployment", name));
+            const configMaps = configMapsOf(workloadNamed(run, name));
             assert.deepEqual(Object.keys(configMaps), [`${configVolume}/conf/manager`]);
             assert.equal(objectNamed(run, "ConfigMap", configMaps[`${configVolume}/conf/manager`]).data["deployment.yaml"], managerYaml);
         }
         for (const name of ["wso2sp-worker", "wso2sp-receiver"]) {
-            const configMaps = configMapsOf(objectNamed(run, "Deployment", name));
+            const configMaps = configMapsOf(workloadNamed(run, name));
             assert.deepEqual(Object.keys(configMaps), [`${configVolume}/conf/worker`]);
             assert.equal(objectNamed(run, "ConfigMap", configMaps[`${configVolume}/conf/worker`]).data["deployment.yaml"], workerYaml);
         }
         const dashboardYaml = fs.readFileSync(path.join(projectDir, "confs/dashboard/conf/dashboard/deployment.yaml"), "utf8");
-        const dashboardConfigMaps = configMapsOf(objectNamed(run, "Deployment", "wso2sp-dashboard"));
+        const dashboardConfigMaps = configMapsOf(workloadNamed(run, "wso2sp-dashboard"));
         assert.deepEqual(Object.keys(dashboardConfigMaps), [`${configVolume}/conf/dashboard`]);
         assert.equal(objectNamed(run, "ConfigMap", dashboardConfigMaps[`${configVolume}/conf/dashboard`]).data["deployment.yaml"], dashboardYaml);
     });
 
     it("mounts an additional volume with the defaults (an overlay of the product home) on the nodes it names only", () => {
-        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-overlays/sp-extensions")!;
+        const claimName = claimAt(workloadNamed(run, "wso2sp-worker"), "/home/wso2carbon/wso2-overlays/sp-extensions")!;
         assert.match(claimName, /^sp-extensions-[0-9a-f]{8}$/);
         const volume = objectNamed(run, "PersistentVolume", objectNamed(run, "PersistentVolumeClaim", claimName).spec.volumeName);
         assert.deepEqual(volume.spec.nfs, { server: "192.168.56.10", path: "/exports/wso2sp/extensions" });
         assert.equal(volume.spec.capacity.storage, "1Gi");
         for (const node of nodes) {
-            const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/home/wso2carbon/wso2-overlays/sp-extensions");
+            const mounted = claimAt(workloadNamed(run, node.name), "/home/wso2carbon/wso2-overlays/sp-extensions");
             assert.equal(mounted, node.name === "wso2sp-dashboard" ? undefined : claimName, node.name);
         }
     });
@@ -234,8 +234,8 @@ describe("the in-cluster fixture stack", () => {
         assert.deepEqual(run.outputs.managerUrls, ["https://wso2sp-manager-1", "https://wso2sp-manager-2"]);
         assert.equal(run.outputs.dashboardUrl, "https://wso2sp-dashboard/monitoring");
         assert.match(run.outputs.etcHostsLine, /^\S+ wso2sp-manager-1 wso2sp-manager-2 wso2sp-dashboard$/);
-        assert.equal(run.outputs.claimNames.siddhiFiles, claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), `${productHome}/wso2/manager/deployment/siddhi-files/`));
-        assert.equal(run.outputs.claimNames["sp-extensions"], claimAt(objectNamed(run, "Deployment", "wso2sp-worker"), "/home/wso2carbon/wso2-overlays/sp-extensions"));
+        assert.equal(run.outputs.claimNames.siddhiFiles, claimAt(workloadNamed(run, "wso2sp-manager-1"), `${productHome}/wso2/manager/deployment/siddhi-files/`));
+        assert.equal(run.outputs.claimNames["sp-extensions"], claimAt(workloadNamed(run, "wso2sp-worker"), "/home/wso2carbon/wso2-overlays/sp-extensions"));
     });
 });
 
@@ -250,8 +250,8 @@ describe("editing stack settings", () => {
         }
         // A volume's source cannot change in place: new claims and volumes appear, the pods move to them.
         const siddhi = `${productHome}/wso2/manager/deployment/siddhi-files/`;
-        const oldClaim = claimAt(objectNamed(before, "Deployment", "wso2sp-manager-1"), siddhi);
-        const newClaim = claimAt(objectNamed(run, "Deployment", "wso2sp-manager-1"), siddhi)!;
+        const oldClaim = claimAt(workloadNamed(before, "wso2sp-manager-1"), siddhi);
+        const newClaim = claimAt(workloadNamed(run, "wso2sp-manager-1"), siddhi)!;
         assert.notEqual(newClaim, oldClaim);
         assert.equal(objectNamed(run, "PersistentVolume", objectNamed(run, "PersistentVolumeClaim", newClaim).spec.volumeName).spec.nfs.server, "10.0.0.9");
         assert.ok(!objectsOfKind(before, "PersistentVolume").some((volume) => volumes.some((moved) => moved.metadata.name === volume.metadata.name)));
@@ -268,14 +268,14 @@ describe("editing stack settings", () => {
                 size: "5Gi",
             }),
         );
-        const claimName = claimAt(objectNamed(run, "Deployment", "wso2sp-dashboard"), "/opt/wso2sp-extra-libs")!;
+        const claimName = claimAt(workloadNamed(run, "wso2sp-dashboard"), "/opt/wso2sp-extra-libs")!;
         const claim = objectNamed(run, "PersistentVolumeClaim", claimName);
         const volume = objectNamed(run, "PersistentVolume", claim.spec.volumeName);
         assert.deepEqual(volume.spec.nfs, { server: "nfs-2.example.com", path: "/exports/lib" });
         assert.equal(claim.spec.resources.requests.storage, "5Gi");
         assert.equal(volume.spec.capacity.storage, "5Gi");
         for (const node of nodes) {
-            const mounted = claimAt(objectNamed(run, "Deployment", node.name), "/opt/wso2sp-extra-libs");
+            const mounted = claimAt(workloadNamed(run, node.name), "/opt/wso2sp-extra-libs");
             assert.equal(mounted, node.name.startsWith("wso2sp-manager") ? undefined : claimName, node.name);
         }
     });
@@ -299,7 +299,7 @@ describe("editing stack settings", () => {
         assert.equal(auths["docker.wso2.com"].username, "ops@example.com");
         assert.equal(Buffer.from(auths["docker.wso2.com"].auth, "base64").toString(), "ops@example.com:subscription-secret");
         for (const node of nodes) {
-            const deployment = objectNamed(run, "Deployment", node.name);
+            const deployment = workloadNamed(run, node.name);
             assert.equal(container(deployment).image, `docker.wso2.com/${node.image.slice("wso2/".length)}`);
             assert.deepEqual(podSpec(deployment).imagePullSecrets, [{ name: "wso2creds" }]);
         }
@@ -330,7 +330,7 @@ describe("editing stack settings", () => {
         const before = await runFixture("in-cluster", undefined, { adminPassword: "first-admin-password" });
         const after = await runFixture("in-cluster", undefined, { adminPassword: "second-admin-password" });
         for (const node of nodes) {
-            const digest = (run: ProgramRun) => objectNamed(run, "Deployment", node.name).spec.template.metadata.annotations?.["wso2sp/credentials-digest"];
+            const digest = (run: ProgramRun) => workloadNamed(run, node.name).spec.template.metadata.annotations?.["wso2sp/credentials-digest"];
             assert.ok(digest(before), `${node.name} has no credentials digest`);
             assert.notEqual(digest(after), digest(before), node.name);
         }
@@ -338,7 +338,7 @@ describe("editing stack settings", () => {
 
     it("more workers take one setting", async () => {
         const run = await runFixture("in-cluster", (config) => setPath(config, "workers", 5));
-        assert.equal(objectNamed(run, "Deployment", "wso2sp-worker").spec.replicas, 5);
+        assert.equal(workloadNamed(run, "wso2sp-worker").spec.replicas, 5);
     });
 });
 
@@ -350,8 +350,8 @@ describe("configuration files in confs/", () => {
         const after = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs));
 
         for (const node of nodes) {
-            const was = configMapsOf(objectNamed(before, "Deployment", node.name));
-            const is = configMapsOf(objectNamed(after, "Deployment", node.name));
+            const was = configMapsOf(workloadNamed(before, node.name));
+            const is = configMapsOf(workloadNamed(after, node.name));
             if (node.name.startsWith("wso2sp-manager")) {
                 assert.notEqual(is[`${configVolume}/conf/manager`], was[`${configVolume}/conf/manager`], node.name);
                 objectNamed(after, "ConfigMap", is[`${configVolume}/conf/manager`]);
@@ -370,13 +370,13 @@ describe("configuration files in confs/", () => {
 
         const run = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs));
         for (const name of ["wso2sp-worker", "wso2sp-receiver"]) {
-            const configMapName = configMapsOf(objectNamed(run, "Deployment", name))[`${configVolume}/resources/security`];
+            const configMapName = configMapsOf(workloadNamed(run, name))[`${configVolume}/resources/security`];
             assert.ok(configMapName, `${name} does not mount resources/security`);
             const configMap = objectNamed(run, "ConfigMap", configMapName);
             assert.equal(configMap.binaryData["client-truststore.jks"], keystore.toString("base64"));
             assert.equal(configMap.data["README.txt"], "trust store for the receiver\n");
         }
-        assert.equal(configMapsOf(objectNamed(run, "Deployment", "wso2sp-manager-1"))[`${configVolume}/resources/security`], undefined);
+        assert.equal(configMapsOf(workloadNamed(run, "wso2sp-manager-1"))[`${configVolume}/resources/security`], undefined);
     });
 
     it("two directories whose names differ only in punctuation are refused, since their pod volumes would clash", async () => {

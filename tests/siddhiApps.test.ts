@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { siddhiAppsComponent } from "../config/siddhiApps";
 import { ManagerStandIn, runSyncScript, type StandInOptions } from "./managerStandIn";
-import { objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
+import { objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath, workloadNamed } from "./harness";
 import { directoryWith } from "./temporaryFiles";
 import { type NetworkPolicy, NetworkPolicyEvaluator, type Pod } from "./networkPolicyEvaluator";
 
@@ -81,7 +81,7 @@ describe("Siddhi apps: the program", () => {
             labels: workload.spec.template.metadata.labels,
             ports: workload.spec.template.spec.containers.flatMap((container: any) => container.ports ?? []),
         });
-        const deployment = (name: string) => podOf(objectsOfKind(run, "Deployment").find((object) => object.metadata.name === name)!);
+        const deployment = (name: string) => podOf(workloadNamed(run, name));
         const jobPods = podOf(job(run));
         assert.deepEqual(
             env(run, "MANAGER_URLS").value.split(" ").map((url: string) => new URL(url)).map((url: URL) => [url.hostname, Number(url.port)]),

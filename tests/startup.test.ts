@@ -8,7 +8,7 @@ import { execFile, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
-import { objectNamed, objectsOfKind, ProgramRun, runFixture, sharedFixture, setPath } from "./harness";
+import { objectNamed, workloadNamed, objectsOfKind, ProgramRun, runFixture, sharedFixture, setPath } from "./harness";
 import { directoryWith, writeExecutable } from "./temporaryFiles";
 
 const spNodes = ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-worker", "wso2sp-receiver", "wso2sp-dashboard"];
@@ -34,13 +34,13 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
     let scripts: Record<string, string>;
     before(async () => {
         run = await sharedFixture("in-cluster");
-        scripts = podScripts(run, objectNamed(run, "Deployment", "wso2sp-worker"));
+        scripts = podScripts(run, workloadNamed(run, "wso2sp-worker"));
     });
 
     describe("the JVM heap", () => {
         it("every SP container gets a fixed heap of at most 75% of its memory limit through JAVA_OPTS", () => {
             for (const name of spNodes) {
-                const container = spContainer(objectNamed(run, "Deployment", name));
+                const container = spContainer(workloadNamed(run, name));
                 const limit = mebibytes[container.resources.limits.memory];
                 const options = env(container, "JAVA_OPTS") ?? "";
                 const xmx = Number(/-Xmx(\d+)m/.exec(options)?.[1]);
@@ -52,7 +52,7 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
 
         it("raising a node's memory setting raises its heap", async () => {
             const bigger = await runFixture("in-cluster", (config) => setPath(config, "memory.dashboard", "3Gi"));
-            const options = env(spContainer(objectNamed(bigger, "Deployment", "wso2sp-dashboard")), "JAVA_OPTS");
+            const options = env(spContainer(workloadNamed(bigger, "wso2sp-dashboard")), "JAVA_OPTS");
             assert.match(options ?? "", /-Xms2304m -Xmx2304m/);
         });
     });
@@ -60,7 +60,7 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
     describe("stopping", () => {
         it("every SP container stops the server from a preStop hook, with at least 60 s to do it", () => {
             for (const name of spNodes) {
-                const deployment = objectNamed(run, "Deployment", name);
+                const deployment = workloadNamed(run, name);
                 assert.deepEqual(spContainer(deployment).lifecycle.preStop.exec.command, ["sh", `${scriptsDir}/stop.sh`], name);
                 assert.ok(podSpec(deployment).terminationGracePeriodSeconds >= 60, name);
                 assert.ok(podScripts(run, deployment)["stop.sh"].length > 0, `${name} does not mount stop.sh`);
@@ -98,12 +98,12 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
                 setPath(config, "additionalVolumes[1]", { name: "sp-keystores", path: "/exports/wso2sp/keystores", nodes: ["worker", "manager"] });
                 setPath(config, "additionalVolumes[2]", { name: "sp-plain", path: "/exports/wso2sp/plain", mountPath: "/opt/plain", nodes: ["worker"] });
             });
-            const worker = spContainer(objectNamed(withTwo, "Deployment", "wso2sp-worker"));
+            const worker = spContainer(workloadNamed(withTwo, "wso2sp-worker"));
             assert.deepEqual(worker.command, ["sh", `${scriptsDir}/start.sh`]);
             assert.deepEqual(worker.args, [configVolume, `${overlays}/sp-extensions`, `${overlays}/sp-keystores`]);
             const mounts = worker.volumeMounts.map((mount: any) => mount.mountPath);
             assert.ok(mounts.includes("/opt/plain") && mounts.includes(`${overlays}/sp-keystores`), JSON.stringify(mounts));
-            assert.deepEqual(spContainer(objectNamed(withTwo, "Deployment", "wso2sp-dashboard")).args, [configVolume]);
+            assert.deepEqual(spContainer(workloadNamed(withTwo, "wso2sp-dashboard")).args, [configVolume]);
         });
 
         it("overlay volumes are mounted read-only in every node; a volume with its own mountPath and the managers' Siddhi files stay writable", async () => {
@@ -111,16 +111,16 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
                 setPath(config, "additionalVolumes[1]", { name: "sp-plain", path: "/exports/wso2sp/plain", mountPath: "/opt/plain", nodes: ["worker", "manager"] });
             });
             const overlayMounts = spNodes.flatMap((name) =>
-                spContainer(objectNamed(withPlain, "Deployment", name)).volumeMounts.filter((mount: any) => mount.mountPath.startsWith(`${overlays}/`)),
+                spContainer(workloadNamed(withPlain, name)).volumeMounts.filter((mount: any) => mount.mountPath.startsWith(`${overlays}/`)),
             );
             assert.ok(overlayMounts.length >= 3, JSON.stringify(overlayMounts));
             assert.ok(overlayMounts.every((mount: any) => mount.readOnly === true), JSON.stringify(overlayMounts));
             for (const name of ["wso2sp-worker", "wso2sp-manager-1"]) {
-                const mounts = spContainer(objectNamed(withPlain, "Deployment", name)).volumeMounts;
+                const mounts = spContainer(workloadNamed(withPlain, name)).volumeMounts;
                 const plain = mounts.find((mount: any) => mount.mountPath === "/opt/plain");
                 assert.ok(plain && !plain.readOnly, `${name}: ${JSON.stringify(plain)}`);
             }
-            const siddhiFiles = spContainer(objectNamed(withPlain, "Deployment", "wso2sp-manager-1")).volumeMounts.find((mount: any) => mount.mountPath.endsWith("/deployment/siddhi-files/"));
+            const siddhiFiles = spContainer(workloadNamed(withPlain, "wso2sp-manager-1")).volumeMounts.find((mount: any) => mount.mountPath.endsWith("/deployment/siddhi-files/"));
             assert.ok(siddhiFiles && !siddhiFiles.readOnly, JSON.stringify(siddhiFiles));
         });
 
@@ -206,7 +206,7 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
 
         it("every init container of an SP pod runs wait-for.sh from the mounted scripts, read-only", () => {
             for (const name of spNodes) {
-                for (const init of podSpec(objectNamed(run, "Deployment", name)).initContainers ?? []) {
+                for (const init of podSpec(workloadNamed(run, name)).initContainers ?? []) {
                     assert.deepEqual(init.command, ["sh", `${scriptsDir}/wait-for.sh`], `${name}/${init.name}`);
                     assert.equal(init.securityContext.readOnlyRootFilesystem, true, `${name}/${init.name}`);
                 }
@@ -236,7 +236,7 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
         assert.equal(configMaps[0].immutable, true);
         assert.deepEqual(Object.keys(configMaps[0].data).sort(), ["start.sh", "stop.sh", "wait-for.sh"]);
         for (const name of spNodes) {
-            assert.equal(podScripts(run, objectNamed(run, "Deployment", name)), configMaps[0].data, name);
+            assert.equal(podScripts(run, workloadNamed(run, name)), configMaps[0].data, name);
         }
     });
 });

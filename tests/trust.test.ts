@@ -8,7 +8,7 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { objectNamed, objectsOfKind, ProgramRun, projectDir, runProgram, sharedFixture } from "./harness";
+import { objectNamed, workloadNamed, objectsOfKind, ProgramRun, projectDir, runProgram, sharedFixture } from "./harness";
 import { directoryWith, writeExecutable } from "./temporaryFiles";
 
 const spNodes = ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-worker", "wso2sp-receiver", "wso2sp-dashboard"];
@@ -139,7 +139,7 @@ describe("trust: the stack's CA instead of the bundled anchors", function () {
     before(async () => {
         material = makeMaterial();
         run = await sharedFixture("external");
-        worker = objectNamed(run, "Deployment", "wso2sp-worker");
+        worker = workloadNamed(run, "wso2sp-worker");
     });
 
     it("with own TLS, start replaces client-truststore.jks by a store of only the stack's CA and each certificate of each CA bundle", () => {
@@ -257,7 +257,7 @@ describe("trust: hostname verification", () => {
         }
         const run = await sharedFixture("external");
         for (const name of spNodes) {
-            assert.equal(envOf(objectNamed(run, "Deployment", name)).get("HOSTNAME_VERIFICATION")?.value, "false", name);
+            assert.equal(envOf(workloadNamed(run, name)).get("HOSTNAME_VERIFICATION")?.value, "false", name);
         }
     });
 });

@@ -5,13 +5,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { additionalVolumesProblems } from "./additionalVolumes";
+import { appSecretsProblems } from "./appSecrets";
 import { databaseProblems } from "./database";
 import { directoryProblems } from "./directories";
 import { httpSourcePortsProblems } from "./httpSourcePorts";
+import { imagesProblems } from "./images";
 import { exposureWarnings, ingressProblems } from "./ingress";
 import { kafkaProblems } from "./kafka";
 import { externalCidrsProblems, networkPoliciesWarnings, unusedExternalCidrs } from "./networkPolicies";
-import { nfsExportProblems, nfsMoveProblems } from "./nfs";
+import { admissionPolicyProblems, nfsExportProblems, nfsMoveProblems } from "./nfs";
 import type { PreviousDeployment } from "./previous";
 import { type Problem, removeCommand, settingKey, valueAt } from "./problems";
 import type { SecretKey, SettingPath, ValidPart } from "./schema";
@@ -74,6 +76,7 @@ export function crossChecks(
     const claimExport = nfsExportProblems(check);
     additionalVolumesProblems(check, claimExport);
     nfsMoveProblems(check);
+    admissionPolicyProblems(check);
     ingressProblems(check);
     exposureWarnings(check);
     passwordProblems(check);
@@ -83,6 +86,8 @@ export function crossChecks(
     subscriptionProblems(check);
     externalCidrsProblems(check);
     tlsProblems(check);
+    imagesProblems(check);
+    appSecretsProblems(check);
     unusedExternalCidrs(check);
     networkPoliciesWarnings(check);
     httpSourcePortsProblems(check);

@@ -1,6 +1,6 @@
 /** Cross-setting rules of `kafka`: the in-cluster broker or an external one, never a mix. */
 import type { CrossCheck } from "./checks";
-import { imagePattern } from "./rules";
+import { imageReferencePattern } from "../image";
 
 export function kafkaProblems({ settings, changed, unused, problems }: CrossCheck): void {
     const { kafka, zookeeper } = settings;
@@ -33,7 +33,7 @@ export function kafkaProblems({ settings, changed, unused, problems }: CrossChec
  * dropped ZooKeeper, and the apache/kafka images run KRaft only.
  */
 function kafkaImageProblem(image: string): string | undefined {
-    const match = imagePattern.exec(image);
+    const match = imageReferencePattern.exec(image);
     const repository = match?.groups?.repository ?? "";
     const tag = match?.groups?.tag;
     if (!/(^|\/)cp-kafka$/.test(repository)) {

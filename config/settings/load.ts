@@ -9,9 +9,9 @@ import { parse as parseYaml } from "yaml";
 import { crossChecks } from "./checks";
 import { nfsFix } from "./nfs";
 import { firstDeploy, type PreviousDeployment } from "./previous";
-import { hidden, inOurWords, isPlainObject, type Problem, settingsError, unknownSetting, valueAt } from "./problems";
+import { hidden, inOurWords, isPlainObject, notSet, type Problem, settingsError, unknownSetting, valueAt } from "./problems";
 import { projectDir } from "./project";
-import { type Declaration, schema, secretKeys, type SecretKey, type SettingPath, type Settings, shapeAt, type ValidPart } from "./schema";
+import { type Declaration, nfsUnset, schema, secretKeys, type SecretKey, type SettingPath, type Settings, shapeAt, type ValidPart } from "./schema";
 
 /**
  * Reads every stack setting, fills in the defaults declared in Pulumi.yaml and validates the whole
@@ -55,7 +55,13 @@ export function loadSettings(previous: PreviousDeployment = firstDeploy): Settin
                 }
             } else {
                 failed.push(issuePath);
-                problems.push({ path: issuePath, message: issue.message, fix: issuePath.length === 1 && issuePath[0] === "nfs" ? nfsFix(raw) : undefined });
+                const nfs = issuePath.length === 1 && issuePath[0] === "nfs";
+                problems.push({
+                    path: issuePath,
+                    message: issue.message,
+                    fix: nfs ? nfsFix(raw) : undefined,
+                    value: nfs && nfsUnset(raw.nfs) ? notSet : undefined,
+                });
             }
         }
     }

@@ -40,6 +40,18 @@ export function nfsExportProblems({ settings, problems }: CrossCheck): ClaimExpo
     return claimExport;
 }
 
+/** Exempt namespaces mean something only for a policy the program creates. */
+export function admissionPolicyProblems({ settings, changed, problems }: CrossCheck): void {
+    const policy = settings.nfs?.admissionPolicy;
+    if (policy?.create === false && changed("nfs", "admissionPolicy", "exemptNamespaces")) {
+        problems.push({
+            path: ["nfs", "admissionPolicy", "exemptNamespaces"],
+            message: "is ignored while nfs.admissionPolicy.create is false; create the policy, or remove the exemptions",
+            fix: "pulumi config set --path nfs.admissionPolicy.create true",
+        });
+    }
+}
+
 /** Every field of a missing nfs block, as this stack's database needs them. */
 export function nfsFix(raw: Record<string, unknown>): string {
     const fields = ["server", "siddhiFilesPath", ...(valueAt(raw, ["database", "inCluster"]) === false ? [] : ["mysqlDataPath"])];

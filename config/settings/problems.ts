@@ -36,6 +36,8 @@ export function inOurWords(issue: z.core.$ZodRawIssue): string {
 
 /** Stands for a secret's value in a Problem: never shown. */
 export const hidden = Symbol("hidden");
+/** Stands for a setting the stack leaves unset although a default fills part of it (nfs). */
+export const notSet = Symbol("not set");
 
 /** A misspelt or unknown key: its value, the setting it probably meant, and how to move it there. */
 export function unknownSetting(settingPath: SettingPath, value: unknown, candidates: SettingPath[]): Problem {
@@ -154,6 +156,11 @@ export const examples: Record<string, string> = {
     placement: "preferred",
     "exposure.sourceRanges": "203.0.113.0/24",
     "tls.secretName": "wso2sp-keystores",
+    "tls.trustedCaBundles.kind": "ConfigMap",
+    "tls.trustedCaBundles.name": "database-ca",
+    "tls.trustedCaBundles.key": "ca.crt",
+    "nfs.admissionPolicy.exemptNamespaces": "nfs-tools",
+    "appSecrets.secretName": "sp-app-credentials",
 };
 
 /** The usual fix of a setting: set it to its example, or to its declared default when that is a usable scalar. */
@@ -192,7 +199,7 @@ export function settingsError(
         const key = settingKey(settingPath);
         const value = given ?? valueAt(raw, settingPath);
         const secret = value === hidden || setSecrets.has(key);
-        const shown = secret ? "value not shown" : value === undefined ? "not set" : `got ${JSON.stringify(value)}`;
+        const shown = secret ? "value not shown" : value === undefined || value === notSet ? "not set" : `got ${JSON.stringify(value)}`;
         const line = `  - ${project}:${key} ${message} (${shown}). Fix: ${fix ?? defaultFix(settingPath, value, declarations)}`;
         if (addOnce(seen, line)) {
             lines.push(line);

@@ -4,6 +4,7 @@
  */
 import * as path from "path";
 import { z } from "zod";
+import { imageReferencePattern } from "../image";
 import { quantityBytes } from "../memory";
 
 const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -63,13 +64,11 @@ export function quantity(minimum: string, use: string) {
 }
 
 /**
- * An image reference the kubelet pulls as written (distribution/reference grammar: lower-case
- * repository path, no empty segments) and pinned: a tag other than latest, or a digest.
+ * An image reference the kubelet pulls as written (config/image.ts `imageReferencePattern`) and
+ * pinned: a tag other than latest, or a digest.
  */
-export const imagePattern =
-    /^(?:(?<registry>[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)*(?::\d{1,5})?)\/)?(?<repository>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>\w[\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
 export const imageRef = text("must be an image such as repository:tag").superRefine((value, context) => {
-    const match = imagePattern.exec(value);
+    const match = imageReferencePattern.exec(value);
     if (!match) {
         context.addIssue({
             code: "custom",
@@ -137,3 +136,7 @@ export const cpuQuantity = text("must be a CPU quantity such as 500m or 1").rege
 export const objectName = text("must be a Kubernetes object name")
     .max(253, { error: "must be a Kubernetes object name of at most 253 characters" })
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "must be a Kubernetes object name: lower-case letters, digits, - and ." });
+/** A key of a ConfigMap or Secret as the API server takes it (and never `.`, `..` or `..…`, which would leave its volume). */
+export const objectKey = text("must be a key of a ConfigMap or Secret")
+    .regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a key of a ConfigMap or Secret: 1–253 letters, digits, -, _ and ." })
+    .refine((value) => value !== "." && !value.startsWith(".."), { error: "must be a key of a ConfigMap or Secret, not . or starting with .." });

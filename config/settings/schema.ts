@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { configuredListenersOf, workerProfileNodes } from "../listeners";
+import { imageReferencePattern } from "../image";
 import { spMinimumMemory } from "../memory";
 import {
     absolutePath,
@@ -17,7 +18,6 @@ import {
     exportPath,
     host,
     hostPortList,
-    imagePattern,
     imageRef,
     imageTagPattern,
     ingressHost,
@@ -25,6 +25,7 @@ import {
     isHost,
     moveConfirmation,
     namespaceName,
+    objectKey,
     objectName,
     podLabels,
     port,
@@ -47,6 +48,14 @@ export type SecretKey = (typeof secretKeys)[number];
 export interface Declaration {
     type?: string;
     default?: unknown;
+}
+
+/**
+ * Pulumi.yaml declares a default for nfs.admissionPolicy only: a value without server and exports
+ * is an nfs block the stack does not set.
+ */
+export function nfsUnset(value: unknown): boolean {
+    return value === undefined || (typeof value === "object" && value !== null && ["server", "siddhiFilesPath", "mysqlDataPath"].every((key) => !(key in value)));
 }
 
 // Network isolation (README "Network policies").
@@ -110,25 +119,44 @@ const hardeningSchema = {
         },
         "sourceRanges, managers, limits",
     ),
-    tls: strict({ secretName: z.union([z.literal(""), objectName]) }, "secretName"),
+    tls: strict(
+        {
+            secretName: z.union([z.literal(""), objectName]),
+            trustedCaBundles: z.array(
+                strict({ kind: z.enum(["ConfigMap", "Secret"], { error: "must be ConfigMap or Secret" }), name: objectName, key: objectKey }, "kind, name, key"),
+                { error: "must be a list of { kind, name, key }" },
+            ),
+            hostnameVerification: boolean,
+        },
+        "secretName, trustedCaBundles, hostnameVerification",
+    ),
+    // One digest-pinned reference per SP image; "" runs imageRegistry/<image>:imageTag (config/image.ts spImage).
+    images: strict(
+        { manager: text("must be an image reference"), worker: text("must be an image reference"), dashboard: text("must be an image reference") },
+        "manager, worker, dashboard",
+    ),
 };
 
 export const schema = z.strictObject({
     namespace: namespaceName,
-    nfs: z.strictObject(
-        {
-            server: host,
-            siddhiFilesPath: exportPath,
-            mysqlDataPath: exportPath.optional(),
-            // Data-bearing volume (mysqlData, siddhiFiles, an additional volume's name) → the new location it moves to.
-            confirmMove: z.record(z.string(), moveConfirmation, { error: "must be a mapping of volume names to their new locations" }).optional(),
-        },
-        {
-            error: (issue) =>
-                issue.input === undefined
-                    ? "must be set: the NFS server and the Siddhi files export"
-                    : "must be a mapping with server, siddhiFilesPath, mysqlDataPath, confirmMove",
-        },
+    nfs: z.preprocess(
+        (value) => (nfsUnset(value) ? undefined : value),
+        z.strictObject(
+            {
+                server: host,
+                siddhiFilesPath: exportPath,
+                mysqlDataPath: exportPath.optional(),
+                // Data-bearing volume (mysqlData, siddhiFiles, an additional volume's name) → the new location it moves to.
+                confirmMove: z.record(z.string(), moveConfirmation, { error: "must be a mapping of volume names to their new locations" }).optional(),
+                admissionPolicy: strict({ create: boolean, exemptNamespaces: z.array(dnsLabel, { error: "must be a list of namespace names" }) }, "create, exemptNamespaces"),
+            },
+            {
+                error: (issue) =>
+                    issue.input === undefined
+                        ? "must be set: the NFS server and the Siddhi files export"
+                        : "must be a mapping with server, siddhiFilesPath, mysqlDataPath, confirmMove, admissionPolicy",
+            },
+        ),
     ),
     // The managers deploy Siddhi apps once two resource nodes have joined (minResourceCount: 2).
     workers: integer("must be a whole number of at least 2").refine((value) => value >= 2, {
@@ -155,7 +183,7 @@ export const schema = z.strictObject({
     confsDir: text("must be a directory path").min(1, { error: "must name a directory (relative to the project)" }),
     siddhiAppsDir: text("must be a directory path").min(1, { error: "must name a directory (relative to the project)" }),
     imageRegistry: text("must be a registry/repository prefix").refine(
-        (value) => value === "" || imagePattern.test(`${value}/wso2sp-manager:4.4.0`),
+        (value) => value === "" || imageReferencePattern.test(`${value}/wso2sp-manager:4.4.0`),
         { error: "must be a registry and repository prefix the kubelet can pull from, such as docker.example.com/wso2 (lower-case path, no trailing /)" },
     ),
     imageTag: text("must be an image tag").refine((value) => imageTagPattern.test(value) && value !== "latest", {
@@ -200,6 +228,14 @@ export const schema = z.strictObject({
     zookeeper: strict({ inCluster: boolean, connect: hostPortList, image: imageRef }, "inCluster, connect, image"),
     networkPolicies: networkPoliciesSchema,
     httpSourcePorts: httpSourcePortsSchema,
+    // Keys of one Secret as variables of the nodes that run apps, for siddhi.refs (docs/app-secrets.md).
+    appSecrets: strict(
+        {
+            secretName: z.union([z.literal(""), objectName]),
+            variables: z.record(z.string(), objectKey, { error: "must be a mapping of variable names to keys of the Secret" }),
+        },
+        "secretName, variables",
+    ),
     ...hardeningSchema,
 });
 
@@ -221,7 +257,7 @@ export function shapeAt(settingPath: SettingPath): Record<string, unknown> | und
     return node instanceof z.ZodObject ? node.shape : undefined;
 }
 
-/** The schema of the setting at a path, without optional/default wrappers. */
+/** The schema of the setting at a path, without optional/default/preprocess wrappers. */
 export function schemaAt(settingPath: SettingPath): z.ZodType | undefined {
     let node: z.ZodType | undefined = schema;
     for (const part of settingPath) {
@@ -229,9 +265,11 @@ export function schemaAt(settingPath: SettingPath): z.ZodType | undefined {
             node = node.element as z.ZodType;
         } else if (node instanceof z.ZodObject) {
             node = node.shape[part as string] as z.ZodType | undefined;
+        } else if (node instanceof z.ZodRecord) {
+            node = node.valueType as z.ZodType;
         }
-        while (node instanceof z.ZodOptional || node instanceof z.ZodDefault) {
-            node = node.unwrap() as z.ZodType;
+        while (node instanceof z.ZodOptional || node instanceof z.ZodDefault || node instanceof z.ZodPipe) {
+            node = (node instanceof z.ZodPipe ? node.out : node.unwrap()) as z.ZodType;
         }
     }
     return node;

@@ -1,6 +1,6 @@
 /** Cross-setting rules of `zookeeper`: the in-cluster ensemble or an external one, never a mix. */
 import type { CrossCheck } from "./checks";
-import { imagePattern } from "./rules";
+import { imageReferencePattern } from "../image";
 
 export function zookeeperProblems({ settings, changed, unused, problems }: CrossCheck): void {
     const { zookeeper } = settings;
@@ -24,7 +24,7 @@ export function zookeeperProblems({ settings, changed, unused, problems }: Cross
  * (ZOO_SERVERS in the 3.5 form with `;<client port>`, ZOO_CFG_EXTRA; components/zookeeperEnsemble.ts).
  */
 function zookeeperImageProblem(image: string): string | undefined {
-    const match = imagePattern.exec(image);
+    const match = imageReferencePattern.exec(image);
     if (!/(^|\/)zookeeper$/.test(match?.groups?.repository ?? "")) {
         return "must be an image of the official zookeeper kind (repository …/zookeeper, 3.5 or newer): the in-cluster ensemble is configured through its ZOO_* environment";
     }
