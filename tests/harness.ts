@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { LineCounter, parseDocument } from "yaml";
 
@@ -161,9 +162,9 @@ function unwrapSecrets(value: any): any {
 }
 
 /** Values a real provider would compute, so outputs that use them resolve. */
-function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+function mockState(args: pulumi.runtime.MockResourceArgs, randomPasswords: Record<string, string>): Record<string, any> {
     if (args.type === "random:index/randomPassword:RandomPassword") {
-        return { ...args.inputs, result: `generated-${args.name}` };
+        return { ...args.inputs, result: randomPasswords[args.name] ?? `generated-${args.name}` };
     }
     return args.inputs;
 }
@@ -173,6 +174,8 @@ export interface RunOptions {
     stack?: string;
     /** Settings to hand over as secrets. */
     secretKeys?: string[];
+    /** What the provider generates for a RandomPassword, by resource name; `generated-<name>` otherwise. */
+    randomPasswords?: Record<string, string>;
     /** Another program to run instead of index.ts (the benchmark's baseline). */
     programFile?: string;
     /** Called as the mock monitor receives each registration (the benchmark's clock). */
@@ -201,7 +204,7 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
                 const resourceOptions = optionsByResource.get(`${args.type}::${args.name}`) ?? {};
                 resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), options: resourceOptions });
                 options.onNewResource?.();
-                return { id: `${args.name}-id`, state: mockState(args) };
+                return { id: `${args.name}-id`, state: mockState(args, options.randomPasswords ?? {}) };
             },
             call: (args) => args.inputs,
         },
@@ -300,6 +303,12 @@ const sharedRuns = new Map<string, Promise<ProgramRun>>();
  * (same settings, same objects) makes its second run with runFixture.
  */
 export function sharedFixture(name: string): Promise<ProgramRun> {
+    // Stryker's mocha runner runs every mutant in this one process, switching mutants between
+    // tests: a shared run would keep the result of the code active when it was made (a false
+    // survivor), and only its first reader would be recorded as covering the code it ran.
+    if (underMutationTesting()) {
+        return runFixture(name);
+    }
     let run = sharedRuns.get(name);
     if (run === undefined) {
         run = runFixture(name).then((result) => {
@@ -311,6 +320,11 @@ export function sharedFixture(name: string): Promise<ProgramRun> {
         sharedRuns.set(name, run);
     }
     return run;
+}
+
+/** Stryker's instrumented code and test runner share this global; it exists only under `npm run mutate`. */
+export function underMutationTesting(): boolean {
+    return (globalThis as { __stryker__?: unknown }).__stryker__ !== undefined;
 }
 
 function deepFreeze(value: unknown): void {
@@ -378,6 +392,12 @@ function toKubernetesObject(resource: Registered): Record<string, any> {
     const [, groupVersion, kind] = resource.type.split(":");
     const apiVersion = groupVersion.startsWith("core/") ? groupVersion.slice("core/".length) : groupVersion;
     return { apiVersion, kind, ...resource.inputs };
+}
+
+/** The items a test loops over, failing the test when there are none (a loop over nothing checks nothing). */
+export function nonEmpty<T>(items: readonly T[], what: string): readonly T[] {
+    assert.ok(items.length > 0, `no ${what} to check`);
+    return items;
 }
 
 /** Every registered Kubernetes object of a kind. */
