@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import {
     fixtureDir,
+    nonEmpty,
     objectNamed,
     objectsOfKind,
     ProgramRun,
@@ -51,11 +52,11 @@ function podSpecs(run: ProgramRun): { workload: K8sObject; spec: K8sObject }[] {
 }
 
 /** Every container and initContainer of every workload. */
-function allContainers(run: ProgramRun): { workload: K8sObject; container: K8sObject; init: boolean }[] {
-    return podSpecs(run).flatMap(({ workload, spec }) => [
+function allContainers(run: ProgramRun): readonly { workload: K8sObject; container: K8sObject; init: boolean }[] {
+    return nonEmpty(podSpecs(run).flatMap(({ workload, spec }) => [
         ...(spec.initContainers ?? []).map((container: K8sObject) => ({ workload, container, init: true })),
         ...(spec.containers ?? []).map((container: K8sObject) => ({ workload, container, init: false })),
-    ]);
+    ]), "container");
 }
 
 const podSpec = (deployment: K8sObject): K8sObject => deployment.spec.template.spec;

@@ -3,7 +3,7 @@ import { listenersOf } from "../config/listeners";
 import { kafkaPort, managerPorts, mysqlPort, zookeeperPorts } from "../config/names";
 import type { SpNodeSpec } from "../config/nodes";
 import { deploymentFlows, networkPolicies } from "../kube/networkPolicies";
-import { objectsOfKind, type ProgramRun, registeredBeforeError, runFixture, sharedFixture, setPath, type StackConfig } from "./harness";
+import { nonEmpty, objectsOfKind, type ProgramRun, registeredBeforeError, runFixture, sharedFixture, setPath, type StackConfig } from "./harness";
 import { type Endpoint, type NetworkPolicy, NetworkPolicyEvaluator, type Pod } from "./networkPolicyEvaluator";
 
 const workloadKinds = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
@@ -156,11 +156,17 @@ describe("network isolation: every dependency in the cluster", () => {
         }
     });
 
-    it("workers and the receiver reach both managers' HTTPS API to register and send heartbeats", () => {
+    it("workers and the receiver reach both managers' HTTPS API, at the address they register with and send heartbeats to", () => {
         for (const node of resourceNodes) {
-            managers.forEach((manager) => assert.ok(reach(node, manager, api), `${node} → ${manager}`));
+            const workload = run.objects.find((object) => object.kind === "Deployment" && object.metadata.name === node)!;
+            const env = new Map<string, string>(workload.spec.template.spec.containers[0].env.map((variable: any) => [variable.name, variable.value]));
+            const registersWith = [1, 2].map((manager) => ({ host: env.get(`MANAGER_${manager}_HOST`)!, port: Number(env.get(`MANAGER_${manager}_PORT`)) }));
+            assert.deepEqual(registersWith.map(({ host }) => host), managers, node);
+            for (const { host, port } of registersWith) {
+                assert.equal(w.pod(host).ports?.find((declared) => declared.name === api)?.containerPort, port, `${host} serves its API where ${node} registers`);
+                assert.ok(reach(node, host, port), `${node} → ${host}:${port}`);
+            }
         }
-        assert.deepEqual(managers.map((manager) => w.pod(manager).ports?.find((port) => port.name === api)?.containerPort), [managerPorts.manager1, managerPorts.manager2]);
     });
 
     it("managers reach the workers' and the receiver's HTTPS API to deploy partial apps", () => {
@@ -201,7 +207,7 @@ describe("network isolation: every dependency in the cluster", () => {
     });
 
     it("the ingress controller reaches exactly the ports the Ingresses forward to", () => {
-        for (const ingress of objectsOfKind(run, "Ingress")) {
+        for (const ingress of nonEmpty(objectsOfKind(run, "Ingress"), "Ingress")) {
             const backend = ingress.spec.rules[0].http.paths[0].backend.service;
             assert.ok(reach(ingressNginx, backend.name, backend.port.number), `${ingress.metadata.name}`);
             for (const port of (w.pod(backend.name).ports ?? []).filter((port) => port.containerPort !== backend.port.number)) {

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
+import { nonEmpty, objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
 import { copyOfConfs } from "./temporaryFiles";
 
 const productHome = "/home/wso2carbon/wso2sp-4.4.0";
@@ -305,7 +305,7 @@ describe("editing stack settings", () => {
 
     it("an ingress TLS secret is used for every ingress host", async () => {
         const run = await runFixture("in-cluster", (config) => setPath(config, "ingress.tlsSecretName", "wso2sp-tls"));
-        for (const ingress of objectsOfKind(run, "Ingress")) {
+        for (const ingress of nonEmpty(objectsOfKind(run, "Ingress"), "Ingress")) {
             assert.deepEqual(ingress.spec.tls, [{ hosts: [ingress.spec.rules[0].host], secretName: "wso2sp-tls" }]);
         }
     });

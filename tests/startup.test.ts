@@ -8,7 +8,7 @@ import { execFile, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
-import { objectNamed, objectsOfKind, ProgramRun, runFixture, sharedFixture, setPath } from "./harness";
+import { nonEmpty, objectNamed, objectsOfKind, ProgramRun, runFixture, sharedFixture, setPath } from "./harness";
 import { directoryWith, writeExecutable } from "./temporaryFiles";
 
 const spNodes = ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-worker", "wso2sp-receiver", "wso2sp-dashboard"];
@@ -187,11 +187,10 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
         }
 
         it("every init container of an SP pod runs wait-for.sh from the mounted scripts, read-only", () => {
-            for (const name of spNodes) {
-                for (const init of podSpec(objectNamed(run, "Deployment", name)).initContainers ?? []) {
-                    assert.deepEqual(init.command, ["sh", `${scriptsDir}/wait-for.sh`], `${name}/${init.name}`);
-                    assert.equal(init.securityContext.readOnlyRootFilesystem, true, `${name}/${init.name}`);
-                }
+            const inits = spNodes.flatMap((name) => (podSpec(objectNamed(run, "Deployment", name)).initContainers ?? []).map((init: Record<string, any>) => ({ name, init })));
+            for (const { name, init } of nonEmpty(inits, "init container of an SP pod")) {
+                assert.deepEqual(init.command, ["sh", `${scriptsDir}/wait-for.sh`], `${name}/${init.name}`);
+                assert.equal(init.securityContext.readOnlyRootFilesystem, true, `${name}/${init.name}`);
             }
         });
 
