@@ -40,6 +40,16 @@ describe("HA placement and disruption", () => {
         }
     });
 
+    it("manager-1 never runs two pods: an SP node of one identity (managers, receiver, dashboard) is replaced on rollout, never surged", () => {
+        for (const name of ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-receiver", "wso2sp-dashboard"]) {
+            const deployment = objectNamed(run, "Deployment", name);
+            assert.equal(deployment.spec.replicas, 1, name);
+            assert.deepEqual(deployment.spec.strategy, { type: "Recreate" }, name);
+        }
+        // Workers are interchangeable: one pod more during a rollout, never one less.
+        assert.deepEqual(objectNamed(run, "Deployment", "wso2sp-worker").spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    });
+
     it("a drain keeps at least one manager: one budget covers both managers' pods and nothing else", () => {
         const budgets = objectsOfKind(run, "PodDisruptionBudget").filter((budget) =>
             managerNames.some((name) => selects(budget.spec.selector.matchLabels, podLabels(objectNamed(run, "Deployment", name)))),

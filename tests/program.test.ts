@@ -359,6 +359,24 @@ describe("configuration files in confs/", () => {
         }
     });
 
+    it("a same-length edit of a conf file rolls the pods that mount it", async () => {
+        const confs = copyOfConfs();
+        const before = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs));
+        const file = path.join(confs, "manager/conf/manager/deployment.yaml");
+        const text = fs.readFileSync(file, "utf8");
+        const edited = text.replace("workerThreads: 10", "workerThreads: 20");
+        assert.ok(edited !== text && edited.length === text.length);
+        fs.writeFileSync(file, edited);
+        const after = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs));
+
+        for (const manager of nonEmpty(nodes.filter((node) => node.name.startsWith("wso2sp-manager")), "manager")) {
+            const was = configMapsOf(objectNamed(before, "Deployment", manager.name))[`${configVolume}/conf/manager`];
+            const is = configMapsOf(objectNamed(after, "Deployment", manager.name))[`${configVolume}/conf/manager`];
+            assert.notEqual(is, was, `${manager.name} keeps running the old deployment.yaml`);
+            assert.equal(objectNamed(after, "ConfigMap", is).data["deployment.yaml"], edited);
+        }
+    });
+
     it("a new directory and a binary file need no code change: each directory becomes a mounted ConfigMap", async () => {
         const confs = copyOfConfs();
         fs.mkdirSync(path.join(confs, "worker/resources/security"), { recursive: true });

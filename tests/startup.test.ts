@@ -57,6 +57,17 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
         });
     });
 
+    describe("starting", () => {
+        it("an SP node has 300 s to start before the kubelet restarts it; then liveness checks the same port", () => {
+            for (const name of spNodes) {
+                const { startupProbe, livenessProbe } = spContainer(objectNamed(run, "Deployment", name));
+                const budget = startupProbe.periodSeconds * startupProbe.failureThreshold;
+                assert.ok(budget >= 300 && budget < 300 + startupProbe.periodSeconds, `${name}: ${budget} s to start`);
+                assert.deepEqual(livenessProbe.tcpSocket, startupProbe.tcpSocket, name);
+            }
+        });
+    });
+
     describe("stopping", () => {
         it("every SP container stops the server from a preStop hook, with at least 60 s to do it", () => {
             for (const name of spNodes) {
