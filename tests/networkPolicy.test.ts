@@ -320,6 +320,17 @@ describe("network isolation: settings", () => {
         assert.ok(!w.evaluator.canReach(w.pod("wso2sp-manager-1"), sink, 443));
     });
 
+    it("an appEgress entry without ports is refused: an egress rule with no port would open every port", async () => {
+        const error = await runFixture("in-cluster", (config) => setPath(config, "networkPolicies.appEgress", [{ cidrs: ["198.51.100.0/24"], ports: [] }])).then(
+            () => assert.fail("accepted"),
+            (thrown: Error) => thrown.message,
+        );
+        assert.deepEqual(registeredBeforeError().filter((resource) => resource.type.startsWith("kubernetes:")), []);
+        const line = error.split("\n").find((text) => text.includes("wso2-sp:networkPolicies.appEgress[0].ports "));
+        assert.ok(line, error);
+        assert.match(line, /must list at least one port/);
+    });
+
     it("networkPolicies.enabled false deploys no NetworkPolicy", async () => {
         const run = await runFixture("in-cluster", (config) => setPath(config, "networkPolicies.enabled", false));
         assert.deepEqual(objectsOfKind(run, "NetworkPolicy"), []);
