@@ -57,17 +57,6 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
         });
     });
 
-    describe("starting", () => {
-        it("an SP node has 300 s to start before the kubelet restarts it; then liveness checks the same port", () => {
-            for (const name of spNodes) {
-                const { startupProbe, livenessProbe } = spContainer(objectNamed(run, "Deployment", name));
-                const budget = startupProbe.periodSeconds * startupProbe.failureThreshold;
-                assert.ok(budget >= 300 && budget < 300 + startupProbe.periodSeconds, `${name}: ${budget} s to start`);
-                assert.deepEqual(livenessProbe.tcpSocket, startupProbe.tcpSocket, name);
-            }
-        });
-    });
-
     describe("stopping", () => {
         it("every SP container stops the server from a preStop hook, with at least 60 s to do it", () => {
             for (const name of spNodes) {
@@ -104,6 +93,15 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
     });
 
     describe("starting", () => {
+        it("an SP node has 300 s to start before the kubelet restarts it; then liveness checks the same port", () => {
+            for (const name of spNodes) {
+                const { startupProbe, livenessProbe } = spContainer(objectNamed(run, "Deployment", name));
+                const budget = startupProbe.periodSeconds * startupProbe.failureThreshold;
+                assert.ok(budget >= 300 && budget < 300 + startupProbe.periodSeconds, `${name}: ${budget} s to start`);
+                assert.deepEqual(livenessProbe.tcpSocket, startupProbe.tcpSocket, name);
+            }
+        });
+
         it("every SP container starts through start.sh: confs/ first, then the overlay volumes in settings order", async () => {
             const withTwo = await runFixture("in-cluster", (config) => {
                 setPath(config, "additionalVolumes[1]", { name: "sp-keystores", path: "/exports/wso2sp/keystores", nodes: ["worker", "manager"] });
@@ -129,13 +127,15 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
             return spawnSync(command[0], command.slice(1), { encoding: "utf8", env: { ...process.env, WSO2_SERVER_HOME: productHome, WSO2_SERVER_PROFILE: "worker" } });
         }
 
-        it("an empty overlay volume is harmless: a log line says so and the server starts", () => {
+        it("an empty or absent overlay directory is harmless: a log line says so and the server starts", () => {
             const home = directoryWith();
             const empty = path.join(home, "empty");
             fs.mkdirSync(empty);
-            const result = start(home, [empty]);
+            const absent = path.join(home, "absent");
+            const result = start(home, [empty, absent]);
             assert.equal(result.status, 0, result.stderr);
             assert.match(result.stdout, new RegExp(`${empty} is empty; nothing to copy`));
+            assert.match(result.stdout, new RegExp(`${absent} does not exist; nothing to copy from it`));
             assert.match(result.stdout, /server started/);
         });
 
