@@ -19,7 +19,13 @@ const behaviourTests = fs
 export default {
     mutate: ["index.ts", "components/**/*.ts", "kube/**/*.ts", "config/**/*.ts", "policy/**/*.ts"],
     testRunner: "mocha",
-    mochaOptions: { config: ".mocharc.cjs", spec: behaviourTests },
+    mochaOptions: {
+        config: ".mocharc.cjs",
+        spec: behaviourTests,
+        // .mocharc.cjs's, and tests/strykerSetup.cjs: every test runs its suite's before hooks, so it
+        // is credited with what they run, and the program's modules load before any test.
+        require: ["ts-node/register", "tests/everyTestAsserts.ts", "tests/strykerSetup.cjs"],
+    },
     // Which tests run each mutant: only those that ran its code.
     coverageAnalysis: "perTest",
     // Module-level values are built once per process; a mutant of one needs a fresh process per
