@@ -296,6 +296,8 @@ export async function runFixture(name: string, change?: (config: StackConfig) =>
 }
 
 const sharedRuns = new Map<string, Promise<ProgramRun>>();
+/** Under `npm run mutate`, the mutant active when sharedRuns were made. */
+let sharedRunsMutant: string | undefined;
 
 /**
  * The fixture stack exactly as committed, run once per process for the tests that only read it.
@@ -304,10 +306,19 @@ const sharedRuns = new Map<string, Promise<ProgramRun>>();
  */
 export function sharedFixture(name: string): Promise<ProgramRun> {
     // Stryker's mocha runner runs every mutant in this one process, switching mutants between
-    // tests: a shared run would keep the result of the code active when it was made (a false
-    // survivor), and only its first reader would be recorded as covering the code it ran.
-    if (underMutationTesting()) {
-        return runFixture(name);
+    // runs. In its first run, which records what code each test reaches, every test runs the
+    // fixture itself (a shared run would credit only its first reader). Against a mutant, a run
+    // is shared while that mutant is active: one kept from another mutant (or none) would report
+    // the other code (a false survivor).
+    const stryker = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__;
+    if (stryker !== undefined) {
+        if (stryker.activeMutant === undefined) {
+            return runFixture(name);
+        }
+        if (sharedRunsMutant !== stryker.activeMutant) {
+            sharedRuns.clear();
+            sharedRunsMutant = stryker.activeMutant;
+        }
     }
     let run = sharedRuns.get(name);
     if (run === undefined) {
@@ -320,11 +331,6 @@ export function sharedFixture(name: string): Promise<ProgramRun> {
         sharedRuns.set(name, run);
     }
     return run;
-}
-
-/** Stryker's instrumented code and test runner share this global; it exists only under `npm run mutate`. */
-export function underMutationTesting(): boolean {
-    return (globalThis as { __stryker__?: unknown }).__stryker__ !== undefined;
 }
 
 function deepFreeze(value: unknown): void {
