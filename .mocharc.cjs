@@ -20,9 +20,10 @@ const testFiles = fs
 const namedFiles = process.argv.slice(2).some((argument) => argument.endsWith(".test.ts"));
 
 module.exports = {
-    require: ["ts-node/register"],
+    // everyTestAsserts: a test that passes without an assertion fails (tests/everyTestAsserts.ts).
+    require: ["ts-node/register", "tests/everyTestAsserts.ts"],
     extension: ["ts"],
-    spec: namedFiles ? undefined : testFiles,
+    ...(namedFiles ? {} : { spec: testFiles }),
     timeout: 60000,
     "fail-zero": true,
     parallel: true,

@@ -12,7 +12,7 @@ import pulumi from "@pulumi/eslint-plugin";
 
 export default defineConfig(
   {
-    ignores: ["node_modules/", "bin/", "rendered/", "**/*.d.ts"],
+    ignores: ["node_modules/", "bin/", "rendered/", "**/*.d.ts", ".stryker-tmp/", "reports/"],
   },
   js.configs.recommended,
   {

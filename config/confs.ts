@@ -148,6 +148,11 @@ const confYamlByText = new Map<string, ConfYaml>();
  * times in one process. Callers must not change the value.
  */
 function parseConfYaml(text: string): ConfYaml {
+    // Not under mutation testing (`npm run mutate`): Stryker switches the code between tests of one
+    // process, and a parse kept from another mutant would hide what this one does.
+    if ((globalThis as { __stryker__?: unknown }).__stryker__ !== undefined) {
+        return parseAsSnakeYaml(text);
+    }
     let parsed = confYamlByText.get(text);
     if (parsed === undefined) {
         parsed = parseAsSnakeYaml(text);

@@ -14,6 +14,7 @@ import { parse as parseYaml } from "yaml";
 import { configVolumeRoot } from "../config/image";
 import {
     fixtureDir,
+    nonEmpty,
     objectNamed,
     objectsOfKind,
     ProgramRun,
@@ -54,11 +55,11 @@ function podSpecs(run: ProgramRun): { workload: K8sObject; spec: K8sObject }[] {
 }
 
 /** Every container and initContainer of every workload. */
-function allContainers(run: ProgramRun): { workload: K8sObject; spec: K8sObject; container: K8sObject; init: boolean }[] {
-    return podSpecs(run).flatMap(({ workload, spec }) => [
+function allContainers(run: ProgramRun): readonly { workload: K8sObject; spec: K8sObject; container: K8sObject; init: boolean }[] {
+    return nonEmpty(podSpecs(run).flatMap(({ workload, spec }) => [
         ...(spec.initContainers ?? []).map((container: K8sObject) => ({ workload, spec, container, init: true })),
         ...(spec.containers ?? []).map((container: K8sObject) => ({ workload, spec, container, init: false })),
-    ]);
+    ]), "container");
 }
 
 const podSpec = (deployment: K8sObject): K8sObject => deployment.spec.template.spec;

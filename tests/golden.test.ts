@@ -60,13 +60,13 @@ describe("golden manifests (rendered/<stack>/)", () => {
             const committed = readRendered(stack);
             const found = differences(committed, rendered);
             const shown = path.relative(projectDir, renderedDir(stack));
-            if (found.length > 0) {
-                assert.fail(
-                    `stack ${stack}: ${shown}/ differs from what the program renders for Pulumi.${stack}.yaml (${found.length} file(s)):\n${found.join("\n")}\n` +
-                        `If you changed Pulumi.${stack}.yaml (pulumi config set …), refresh its manifests: npm run render -- ${stack} --golden\n` +
-                        "If you changed the program, refresh every stack's: npm run test:update. Commit rendered/ with the change.",
-                );
-            }
+            assert.deepEqual(
+                found,
+                [],
+                `stack ${stack}: ${shown}/ differs from what the program renders for Pulumi.${stack}.yaml (${found.length} file(s)):\n${found.join("\n")}\n` +
+                    `If you changed Pulumi.${stack}.yaml (pulumi config set …), refresh its manifests: npm run render -- ${stack} --golden\n` +
+                    "If you changed the program, refresh every stack's: npm run test:update. Commit rendered/ with the change.",
+            );
         });
     }
 });

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { objectNamed, workloadNamed, objectsOfKind, ProgramRun, projectDir, runFixture, sharedFixture, secretStandIn, setPath } from "./harness";
+import { fixtureDir, nonEmpty, objectNamed, objectsOfKind, ProgramRun, projectDir, readStackConfig, runFixture, runProgram, sharedFixture, secretStandIn, setPath, workloadNamed } from "./harness";
 import { copyOfConfs } from "./temporaryFiles";
 
 const managerNames = ["wso2sp-manager-1", "wso2sp-manager-2"];
@@ -16,7 +16,10 @@ const envOf = (deployment: Record<string, any>) => new Map<string, any>(containe
 const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
 /** Every workload's pod spec with its name, whatever the kind. */
 const workloads = (run: ProgramRun) =>
-    run.objects.filter((object) => ["Deployment", "StatefulSet"].includes(object.kind)).map((object) => ({ name: object.metadata.name as string, object }));
+    nonEmpty(
+        run.objects.filter((object) => ["Deployment", "StatefulSet"].includes(object.kind)).map((object) => ({ name: object.metadata.name as string, object })),
+        "workload",
+    );
 
 describe("HA placement and disruption", () => {
     let run: ProgramRun;
@@ -34,6 +37,16 @@ describe("HA placement and disruption", () => {
             }
             assert.ok(!selects(terms[0].labelSelector.matchLabels, podLabels(workloadNamed(run, "wso2sp-worker"))), "workers may share a node with a manager");
         }
+    });
+
+    it("manager-1 never runs two pods: an SP node of one identity (managers, receiver, dashboard) is replaced on rollout, never surged", () => {
+        for (const name of ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-receiver", "wso2sp-dashboard"]) {
+            const deployment = objectNamed(run, "Deployment", name);
+            assert.equal(deployment.spec.replicas, 1, name);
+            assert.deepEqual(deployment.spec.strategy, { type: "Recreate" }, name);
+        }
+        // Workers keep their own names (a StatefulSet): a rollout replaces them one at a time, each pod's name never held by two pods.
+        assert.deepEqual(workloadNamed(run, "wso2sp-worker").spec.updateStrategy, { type: "RollingUpdate" });
     });
 
     it("a drain keeps at least one manager: one budget covers both managers' pods and nothing else", () => {
@@ -192,18 +205,30 @@ describe("admission", () => {
 });
 
 describe("keyed rollout digest", () => {
+    /** The external fixture, with the provider generating `key` as the stack's digest key. */
+    const runFixtureWithDigestKey = (key: string, secrets: Record<string, string>) => {
+        const { config, secretKeys } = readStackConfig("external", fixtureDir);
+        return runProgram({ ...config, ...secrets }, { stack: "external", secretKeys: [...secretKeys, ...Object.keys(secrets)], randomPasswords: { "credentials-digest-key": key } });
+    };
     const digestOf = (run: ProgramRun, name: string) => workloadNamed(run, name).spec.template.metadata.annotations["wso2sp/credentials-digest"];
 
     it("the pods' digest cannot be recomputed from the passwords: it is keyed with a random secret kept in the stack", async () => {
         const passwords = { adminPassword: "admin-password-1", databasePassword: "database-password-1" };
         const run = await runFixture("external", undefined, passwords);
-        const unkeyed = createHash("sha256").update(JSON.stringify([passwords.databasePassword, passwords.adminPassword])).digest("hex");
         const digest = digestOf(run, "wso2sp-worker");
         assert.match(digest, /^[0-9a-f]{16}$/);
-        assert.ok(!unkeyed.startsWith(digest));
         const key = run.resources.find((resource) => resource.type === "random:index/randomPassword:RandomPassword" && resource.name === "credentials-digest-key");
         assert.ok(key, "no random digest key in the stack");
         assert.ok(key.inputs.length >= 32);
+        // Keyed: the same passwords under another key give another digest, and no plain hash of them is it.
+        const otherKey = await runFixtureWithDigestKey("another-digest-key-of-32-characters", passwords);
+        assert.notEqual(digestOf(otherKey, "wso2sp-worker"), digest);
+        const unkeyedForms = [JSON.stringify([passwords.databasePassword, passwords.adminPassword]), JSON.stringify([passwords.databasePassword, passwords.adminPassword, ""])];
+        for (const algorithm of ["sha256", "sha1", "sha512", "md5"]) {
+            for (const text of unkeyedForms) {
+                assert.ok(!createHash(algorithm).update(text).digest("hex").startsWith(digest), `${algorithm} of ${text}`);
+            }
+        }
     });
 
     it("the same passwords keep the same digest (no spurious rollouts), a changed keystore password rolls the pods", async () => {
@@ -229,7 +254,7 @@ describe("exposure", () => {
 
     it("without source ranges no Ingress carries an empty allow-list", async () => {
         const run = await sharedFixture("in-cluster");
-        for (const ingress of objectsOfKind(run, "Ingress")) {
+        for (const ingress of nonEmpty(objectsOfKind(run, "Ingress"), "Ingress")) {
             assert.ok(!("nginx.ingress.kubernetes.io/whitelist-source-range" in ingress.metadata.annotations), ingress.metadata.name);
         }
     });
@@ -301,7 +326,7 @@ describe("own TLS material", () => {
     });
 
     it("NGINX verifies each node's certificate with the Secret's CA, for the node's Service name", () => {
-        for (const ingress of objectsOfKind(run, "Ingress")) {
+        for (const ingress of nonEmpty(objectsOfKind(run, "Ingress"), "Ingress")) {
             const annotations = ingress.metadata.annotations;
             const service = ingress.spec.rules[0].http.paths[0].backend.service.name;
             assert.equal(annotations["nginx.ingress.kubernetes.io/proxy-ssl-verify"], "on");
@@ -318,7 +343,7 @@ describe("own TLS material", () => {
         const worker = workloadNamed(defaults, "wso2sp-worker");
         assert.equal(envOf(worker).get("KEYSTORE_FILE").value, "/home/wso2carbon/wso2sp-4.4.0/resources/security/wso2carbon.jks");
         assert.ok(!envOf(worker).has("OWN_TRUSTSTORE"));
-        for (const ingress of objectsOfKind(defaults, "Ingress")) {
+        for (const ingress of nonEmpty(objectsOfKind(defaults, "Ingress"), "Ingress")) {
             assert.ok(!("nginx.ingress.kubernetes.io/proxy-ssl-verify" in ingress.metadata.annotations));
         }
     });

@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { LineCounter, parseDocument } from "yaml";
 
@@ -179,9 +180,9 @@ function unwrapSecrets(value: any): any {
 }
 
 /** Values a real provider would compute, so outputs that use them resolve. */
-function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+function mockState(args: pulumi.runtime.MockResourceArgs, randomPasswords: Record<string, string>): Record<string, any> {
     if (args.type === "random:index/randomPassword:RandomPassword") {
-        return { ...args.inputs, result: `generated-${args.name}` };
+        return { ...args.inputs, result: randomPasswords[args.name] ?? `generated-${args.name}` };
     }
     return args.inputs;
 }
@@ -193,6 +194,8 @@ export interface RunOptions {
     secretKeys?: string[];
     /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()`); as an update otherwise. */
     preview?: boolean;
+    /** What the provider generates for a RandomPassword, by resource name; `generated-<name>` otherwise. */
+    randomPasswords?: Record<string, string>;
     /** Another program to run instead of index.ts (the benchmark's baseline). */
     programFile?: string;
     /** Called as the mock monitor receives each registration (the benchmark's clock). */
@@ -233,7 +236,7 @@ export async function runProgram(config: StackConfig, options: RunOptions = {}):
                 const resourceOptions = optionsByResource.get(`${args.type}::${args.name}`) ?? {};
                 resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), options: resourceOptions });
                 options.onNewResource?.();
-                return { id: `${args.name}-id`, state: mockState(args) };
+                return { id: `${args.name}-id`, state: mockState(args, options.randomPasswords ?? {}) };
             },
             call: (args) => args.inputs,
         },
@@ -404,6 +407,8 @@ export async function runFixture(
 }
 
 const sharedRuns = new Map<string, Promise<ProgramRun>>();
+/** Under `npm run mutate`, the mutant active when sharedRuns were made. */
+let sharedRunsMutant: string | undefined;
 
 /**
  * The fixture stack exactly as committed, run once per process for the tests that only read it.
@@ -411,6 +416,21 @@ const sharedRuns = new Map<string, Promise<ProgramRun>>();
  * (same settings, same objects) makes its second run with runFixture.
  */
 export function sharedFixture(name: string): Promise<ProgramRun> {
+    // Stryker's mocha runner runs every mutant in this one process, switching mutants between
+    // runs. In its first run, which records what code each test reaches, every test runs the
+    // fixture itself (a shared run would credit only its first reader). Against a mutant, a run
+    // is shared while that mutant is active: one kept from another mutant (or none) would report
+    // the other code (a false survivor).
+    const stryker = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__;
+    if (stryker !== undefined) {
+        if (stryker.activeMutant === undefined) {
+            return runFixture(name);
+        }
+        if (sharedRunsMutant !== stryker.activeMutant) {
+            sharedRuns.clear();
+            sharedRunsMutant = stryker.activeMutant;
+        }
+    }
     let run = sharedRuns.get(name);
     if (run === undefined) {
         run = runFixture(name).then((result) => {
@@ -495,6 +515,12 @@ function toKubernetesObject(resource: Registered): Record<string, any> {
     const [, groupVersion, kind] = resource.type.split(":");
     const apiVersion = groupVersion.startsWith("core/") ? groupVersion.slice("core/".length) : groupVersion;
     return { apiVersion, kind, ...resource.inputs };
+}
+
+/** The items a test loops over, failing the test when there are none (a loop over nothing checks nothing). */
+export function nonEmpty<T>(items: readonly T[], what: string): readonly T[] {
+    assert.ok(items.length > 0, `no ${what} to check`);
+    return items;
 }
 
 /** Every registered Kubernetes object of a kind. */

@@ -3,7 +3,7 @@ import { listenersOf } from "../config/listeners";
 import { kafkaPort, managerPorts, mysqlPort, zookeeperPorts } from "../config/names";
 import type { SpNodeSpec } from "../config/nodes";
 import { deploymentFlows, networkPolicies } from "../kube/networkPolicies";
-import { objectsOfKind, type ProgramRun, registeredBeforeError, runFixture, sharedFixture, setPath, type StackConfig } from "./harness";
+import { nonEmpty, objectsOfKind, type ProgramRun, registeredBeforeError, runFixture, sharedFixture, setPath, type StackConfig, workloadNamed } from "./harness";
 import { type Endpoint, type NetworkPolicy, NetworkPolicyEvaluator, type Pod } from "./networkPolicyEvaluator";
 
 const workloadKinds = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
@@ -157,11 +157,17 @@ describe("network isolation: every dependency in the cluster", () => {
         }
     });
 
-    it("workers and the receiver reach both managers' HTTPS API to register and send heartbeats", () => {
+    it("workers and the receiver reach both managers' HTTPS API, at the address they register with and send heartbeats to", () => {
         for (const node of resourceNodes) {
-            managers.forEach((manager) => assert.ok(reach(node, manager, api), `${node} → ${manager}`));
+            const workload = workloadNamed(run, node);
+            const env = new Map<string, string>(workload.spec.template.spec.containers[0].env.map((variable: any) => [variable.name, variable.value]));
+            const registersWith = [1, 2].map((manager) => ({ host: env.get(`MANAGER_${manager}_HOST`)!, port: Number(env.get(`MANAGER_${manager}_PORT`)) }));
+            assert.deepEqual(registersWith.map(({ host }) => host), managers, node);
+            for (const { host, port } of registersWith) {
+                assert.equal(w.pod(host).ports?.find((declared) => declared.name === api)?.containerPort, port, `${host} serves its API where ${node} registers`);
+                assert.ok(reach(node, host, port), `${node} → ${host}:${port}`);
+            }
         }
-        assert.deepEqual(managers.map((manager) => w.pod(manager).ports?.find((port) => port.name === api)?.containerPort), [managerPorts.manager1, managerPorts.manager2]);
     });
 
     it("managers reach the workers' and the receiver's HTTPS API to deploy partial apps", () => {
@@ -219,7 +225,7 @@ describe("network isolation: every dependency in the cluster", () => {
     });
 
     it("the ingress controller reaches exactly the ports the Ingresses forward to", () => {
-        for (const ingress of objectsOfKind(run, "Ingress")) {
+        for (const ingress of nonEmpty(objectsOfKind(run, "Ingress"), "Ingress")) {
             const backend = ingress.spec.rules[0].http.paths[0].backend.service;
             assert.ok(reach(ingressNginx, backend.name, backend.port.number), `${ingress.metadata.name}`);
             for (const port of (w.pod(backend.name).ports ?? []).filter((port) => port.containerPort !== backend.port.number)) {
@@ -337,6 +343,17 @@ describe("network isolation: settings", () => {
         resourceNodes.forEach((node) => assert.ok(w.evaluator.canReach(w.pod(node), sink, 443), node));
         assert.ok(!w.evaluator.canReach(w.pod("wso2sp-worker"), sink, 80));
         assert.ok(!w.evaluator.canReach(w.pod("wso2sp-manager-1"), sink, 443));
+    });
+
+    it("an appEgress entry without ports is refused: an egress rule with no port would open every port", async () => {
+        const error = await runFixture("in-cluster", (config) => setPath(config, "networkPolicies.appEgress", [{ cidrs: ["198.51.100.0/24"], ports: [] }])).then(
+            () => assert.fail("accepted"),
+            (thrown: Error) => thrown.message,
+        );
+        assert.deepEqual(registeredBeforeError().filter((resource) => resource.type.startsWith("kubernetes:")), []);
+        const line = error.split("\n").find((text) => text.includes("wso2-sp:networkPolicies.appEgress[0].ports "));
+        assert.ok(line, error);
+        assert.match(line, /must list at least one port/);
     });
 
     it("networkPolicies.enabled false deploys no NetworkPolicy", async () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { objectNamed, workloadNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath } from "./harness";
+import { nonEmpty, objectNamed, objectsOfKind, ProgramRun, projectDir, registeredBeforeError, runFixture, sharedFixture, setPath, workloadNamed } from "./harness";
 import { copyOfConfs } from "./temporaryFiles";
 
 const productHome = "/home/wso2carbon/wso2sp-4.4.0";
@@ -307,7 +307,7 @@ describe("editing stack settings", () => {
 
     it("an ingress TLS secret is used for every ingress host", async () => {
         const run = await runFixture("in-cluster", (config) => setPath(config, "ingress.tlsSecretName", "wso2sp-tls"));
-        for (const ingress of objectsOfKind(run, "Ingress")) {
+        for (const ingress of nonEmpty(objectsOfKind(run, "Ingress"), "Ingress")) {
             assert.deepEqual(ingress.spec.tls, [{ hosts: [ingress.spec.rules[0].host], secretName: "wso2sp-tls" }]);
         }
     });
@@ -358,6 +358,24 @@ describe("configuration files in confs/", () => {
             } else {
                 assert.deepEqual(is, was, `${node.name} would restart for a file it does not mount`);
             }
+        }
+    });
+
+    it("a same-length edit of a conf file rolls the pods that mount it", async () => {
+        const confs = copyOfConfs();
+        const before = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs));
+        const file = path.join(confs, "manager/conf/manager/deployment.yaml");
+        const text = fs.readFileSync(file, "utf8");
+        const edited = text.replace("workerThreads: 10", "workerThreads: 20");
+        assert.ok(edited !== text && edited.length === text.length);
+        fs.writeFileSync(file, edited);
+        const after = await runFixture("in-cluster", (config) => setPath(config, "confsDir", confs));
+
+        for (const manager of nonEmpty(nodes.filter((node) => node.name.startsWith("wso2sp-manager")), "manager")) {
+            const was = configMapsOf(objectNamed(before, "Deployment", manager.name))[`${configVolume}/conf/manager`];
+            const is = configMapsOf(objectNamed(after, "Deployment", manager.name))[`${configVolume}/conf/manager`];
+            assert.notEqual(is, was, `${manager.name} keeps running the old deployment.yaml`);
+            assert.equal(objectNamed(after, "ConfigMap", is).data["deployment.yaml"], edited);
         }
     });
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { registeredBeforeError, runFixture, setPath, StackConfig } from "./harness";
+import { registeredBeforeError, runFixture, setPath, sharedFixture, StackConfig } from "./harness";
 
 /** Runs a fixture with a bad change; returns the error after checking nothing was registered before it. */
 async function rejected(change: (config: StackConfig) => void, secrets: Record<string, string> = {}, stack = "in-cluster"): Promise<string> {
@@ -290,11 +290,13 @@ describe("good settings in the forms Pulumi stores them are accepted", () => {
         assert.equal(workers?.spec.replicas, 3);
     });
 
-    it("a dependency setting equal to its declared default is no conflict", async () => {
-        await runFixture("in-cluster", (config) => {
+    it("a dependency setting equal to its declared default is no conflict: the stack deploys as without it", async () => {
+        const run = await runFixture("in-cluster", (config) => {
             setPath(config, "database.port", 3306);
             setPath(config, "kafka.bootstrapServers", "");
         });
+        assert.deepEqual(run.objects, (await sharedFixture("in-cluster")).objects);
+        assert.deepEqual(run.warnings, (await sharedFixture("in-cluster")).warnings);
     });
 });
 

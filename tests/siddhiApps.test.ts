@@ -155,9 +155,13 @@ describe("Siddhi apps: the program", () => {
         assert.ok(!jobPod(run).volumes.some((volume: any) => volume.secret));
     });
 
-    it("lists the deployed apps and the smoke check as stack outputs", () => {
+    it("lists the deployed apps and, as the smoke check, what the Job verified: the managers, the workers' minimum and the apps it was given", () => {
         assert.deepEqual(run.outputs.siddhiAppsDeployed, ["TemperatureAlerts"]);
-        assert.match(run.outputs.smokeCheck, /^passed.*at least 2 workers registered, apps active: TemperatureAlerts$/);
+        const checkedManagers = env(run, "MANAGER_URLS").value.split(" ");
+        assert.deepEqual(checkedManagers, ["https://wso2sp-manager-1:9543", "https://wso2sp-manager-2:9544"]);
+        assert.equal(env(run, "MIN_WORKERS").value, "2");
+        assert.deepEqual(Object.keys(objectsOfKind(run, "ConfigMap").find((map) => "TemperatureAlerts.siddhi" in (map.data ?? {}))?.data ?? {}), ["TemperatureAlerts.siddhi"]);
+        assert.equal(run.outputs.smokeCheck, `passed: one leader among ${checkedManagers.join(", ")}, at least 2 workers registered, apps active: TemperatureAlerts`);
     });
 
     describe("changing the folder", () => {

@@ -8,7 +8,7 @@ import { execFile, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
-import { objectNamed, workloadNamed, objectsOfKind, ProgramRun, runFixture, sharedFixture, setPath } from "./harness";
+import { nonEmpty, objectNamed, objectsOfKind, ProgramRun, runFixture, sharedFixture, setPath, workloadNamed } from "./harness";
 import { directoryWith, writeExecutable } from "./temporaryFiles";
 
 const spNodes = ["wso2sp-manager-1", "wso2sp-manager-2", "wso2sp-worker", "wso2sp-receiver", "wso2sp-dashboard"];
@@ -93,6 +93,15 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
     });
 
     describe("starting", () => {
+        it("an SP node has 300 s to start before the kubelet restarts it; then liveness checks the same port", () => {
+            for (const name of spNodes) {
+                const { startupProbe, livenessProbe } = spContainer(workloadNamed(run, name));
+                const budget = startupProbe.periodSeconds * startupProbe.failureThreshold;
+                assert.ok(budget >= 300 && budget < 300 + startupProbe.periodSeconds, `${name}: ${budget} s to start`);
+                assert.deepEqual(livenessProbe.tcpSocket, startupProbe.tcpSocket, name);
+            }
+        });
+
         it("every SP container starts through start.sh: confs/ first, then the overlay volumes in settings order", async () => {
             const withTwo = await runFixture("in-cluster", (config) => {
                 setPath(config, "additionalVolumes[1]", { name: "sp-keystores", path: "/exports/wso2sp/keystores", nodes: ["worker", "manager"] });
@@ -136,13 +145,15 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
             return spawnSync(command[0], command.slice(1), { encoding: "utf8", env: { ...process.env, WSO2_SERVER_HOME: productHome, WSO2_SERVER_PROFILE: "worker" } });
         }
 
-        it("an empty overlay volume is harmless: a log line says so and the server starts", () => {
+        it("an empty or absent overlay directory is harmless: a log line says so and the server starts", () => {
             const home = directoryWith();
             const empty = path.join(home, "empty");
             fs.mkdirSync(empty);
-            const result = start(home, [empty]);
+            const absent = path.join(home, "absent");
+            const result = start(home, [empty, absent]);
             assert.equal(result.status, 0, result.stderr);
             assert.match(result.stdout, new RegExp(`${empty} is empty; nothing to copy`));
+            assert.match(result.stdout, new RegExp(`${absent} does not exist; nothing to copy from it`));
             assert.match(result.stdout, /server started/);
         });
 
@@ -205,11 +216,10 @@ describe("SP pods: heap, start, stop and dependency waits", () => {
         }
 
         it("every init container of an SP pod runs wait-for.sh from the mounted scripts, read-only", () => {
-            for (const name of spNodes) {
-                for (const init of podSpec(workloadNamed(run, name)).initContainers ?? []) {
-                    assert.deepEqual(init.command, ["sh", `${scriptsDir}/wait-for.sh`], `${name}/${init.name}`);
-                    assert.equal(init.securityContext.readOnlyRootFilesystem, true, `${name}/${init.name}`);
-                }
+            const inits = spNodes.flatMap((name) => (podSpec(workloadNamed(run, name)).initContainers ?? []).map((init: Record<string, any>) => ({ name, init })));
+            for (const { name, init } of nonEmpty(inits, "init container of an SP pod")) {
+                assert.deepEqual(init.command, ["sh", `${scriptsDir}/wait-for.sh`], `${name}/${init.name}`);
+                assert.equal(init.securityContext.readOnlyRootFilesystem, true, `${name}/${init.name}`);
             }
         });
 
