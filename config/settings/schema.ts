@@ -21,10 +21,10 @@ import {
     integer,
     isHost,
     namespaceName,
-    objectName,
     podLabels,
     port,
     quantity,
+    secretName,
     strict,
     text,
 } from "./rules";
@@ -81,7 +81,7 @@ const hardeningSchema = {
     placement: z.enum(["required", "preferred"], { error: "must be required or preferred" }),
     cpu: strict({ manager: cpuQuantity, worker: cpuQuantity, receiver: cpuQuantity, dashboard: cpuQuantity }, "manager, worker, receiver, dashboard"),
     exposure: strict({ sourceRanges: z.array(cidr, { error: "must be a list of CIDRs such as 203.0.113.0/24" }), managers: boolean }, "sourceRanges, managers"),
-    tls: strict({ secretName: z.union([z.literal(""), objectName]) }, "secretName"),
+    tls: strict({ secretName }, "secretName"),
 };
 
 export const schema = z.strictObject({
@@ -135,7 +135,7 @@ export const schema = z.strictObject({
     ingress: strict(
         {
             className: dnsLabel,
-            tlsSecretName: z.union([z.literal(""), dnsLabel], { error: "must be a Secret name (DNS label) or empty" }),
+            tlsSecretName: secretName,
             hosts: strict({ manager1: ingressHost, manager2: ingressHost, dashboard: ingressHost }, "manager1, manager2, dashboard"),
         },
         "className, tlsSecretName, hosts",
@@ -185,6 +185,24 @@ export type SettingPath = (string | number)[];
 export function shapeAt(settingPath: SettingPath): Record<string, unknown> | undefined {
     const node = schemaAt(settingPath);
     return node instanceof z.ZodObject ? node.shape : undefined;
+}
+
+/** Whether the path names a setting this project declares (a field of the schema, at any depth). */
+export function isDeclared(settingPath: SettingPath): boolean {
+    let node: z.ZodType | undefined = schema;
+    for (const part of settingPath) {
+        while (node instanceof z.ZodOptional || node instanceof z.ZodDefault || node instanceof z.ZodPipe) {
+            node = (node instanceof z.ZodPipe ? node.out : node.unwrap()) as z.ZodType;
+        }
+        if (node instanceof z.ZodArray && typeof part === "number") {
+            node = node.element as z.ZodType;
+        } else if (node instanceof z.ZodObject && typeof part === "string") {
+            node = node.shape[part] as z.ZodType | undefined;
+        } else {
+            return false;
+        }
+    }
+    return node !== undefined;
 }
 
 /** The schema of the setting at a path, without optional/default wrappers. */
