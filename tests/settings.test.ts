@@ -5,19 +5,28 @@ import { applyFix, type ApplyOptions, secretKeysOf, type StackState } from "./fi
 import { fixtureDir, readStackConfig, registeredBeforeError, runFixture, runProgram, setPath, StackConfig } from "./harness";
 import { copyOfConfs } from "./temporaryFiles";
 
+interface RefusalOptions extends ApplyOptions {
+    /** Fields (`nfs.server`) the stack holds encrypted besides `secrets`, as `pulumi config set --path --secret` stores them. */
+    encrypted?: string[];
+}
+
 /**
  * Runs a fixture with a bad change; returns the error after checking nothing was registered before
  * it, and that applying every fix it suggests, as pasted, leaves no problem with those settings.
  */
-async function rejected(change: (config: StackConfig) => void, secrets: Record<string, string> = {}, stack = "in-cluster", options: ApplyOptions = {}): Promise<string> {
-    const error = await runFixture(stack, change, secrets).then(
+async function rejected(change: (config: StackConfig) => void, secrets: Record<string, string> = {}, stack = "in-cluster", options: RefusalOptions = {}): Promise<string> {
+    const { config, secretKeys } = readStackConfig(stack, fixtureDir);
+    change(config);
+    Object.assign(config, secrets);
+    const state: StackState = { config, encrypted: [...secretKeys, ...Object.keys(secrets), ...(options.encrypted ?? [])] };
+    const error = await runProgram(structuredClone(state.config), { stack, secretKeys: secretKeysOf(state) }).then(
         () => assert.fail("the program accepted the bad setting"),
         (thrown: Error) => thrown,
     );
     const kubernetesObjects = registeredBeforeError().filter((resource) => !resource.type.startsWith("pulumi:"));
     assert.deepEqual(kubernetesObjects.map((resource) => resource.name), [], "resources were registered before the error");
     assert.doesNotMatch(error.message, /\n\s+at /, "the error carries a stack trace");
-    await assertFixesWork(stack, change, secrets, error.message, options);
+    await assertFixesWork(stack, state, error.message, options);
     return error.message;
 }
 
@@ -33,11 +42,7 @@ function problemsOf(message: string): { key: string; fix: string }[] {
 }
 
 /** Applies every fix of `message` to the stack, as a user pasting them would, and reruns the settings checks. */
-async function assertFixesWork(stack: string, change: (config: StackConfig) => void, secrets: Record<string, string>, message: string, options: ApplyOptions): Promise<void> {
-    const { config, secretKeys } = readStackConfig(stack, fixtureDir);
-    change(config);
-    Object.assign(config, secrets);
-    const state: StackState = { config, encrypted: [...secretKeys, ...Object.keys(secrets)] };
+async function assertFixesWork(stack: string, state: StackState, message: string, options: ApplyOptions): Promise<void> {
     const problems = problemsOf(message);
     assert.ok(problems.length > 0, `no problem lines in:\n${message}`);
     for (const { fix } of problems) {
@@ -309,6 +314,15 @@ describe("each setting is stored the way it is used", () => {
         assert.match(line, /is stored encrypted \(--secret\) but is no secret: .*store it in plain text \(value not shown\)/);
         assert.equal(fixOf(line), "pulumi config set namespace");
         assert.ok(!error.includes("Wrong_Namespace"));
+    });
+
+    it("an object setting with one field stored encrypted (--path --secret) is refused whole, the fix typing each of its fields in again", async () => {
+        const typed: Record<string, string> = { "nfs.server": "10.0.0.9", "nfs.siddhiFilesPath": "/exports/wso2sp/siddhi-files", "nfs.mysqlDataPath": "/exports/wso2sp/mysql" };
+        const error = await rejected(set("nfs.server", "nfs.internal.example.com"), {}, "in-cluster", { encrypted: ["nfs.server"], answer: (key) => typed[key] });
+        const line = lineFor(error, "nfs");
+        assert.match(line, /is stored encrypted .* \(value not shown\)/);
+        assert.equal(fixOf(line), Object.keys(typed).map((key) => `pulumi config set --path ${key}`).join(" && "));
+        assert.ok(!error.includes("nfs.internal.example.com"));
     });
 });
 
