@@ -1,7 +1,7 @@
 /** Cross-setting rules of `nfs` (the NFS server and its exports). */
 import * as path from "path";
 import type { CrossCheck } from "./checks";
-import { examples, setCommand, settingKey, valueAt } from "./problems";
+import { examples, firstFree, setCommand, settingKey, valueAt } from "./problems";
 import type { SettingPath } from "./schema";
 
 /** Claims an NFS export for the volume set at `settingPath`; reports one already claimed, or inside or around one. */
@@ -26,8 +26,7 @@ export function nfsExportProblems({ settings, problems }: CrossCheck): ClaimExpo
             // out when the error is written, once every volume has claimed its export.
             const freePath = (wanted: string, mover: SettingPath) => {
                 const taken = exportsSeen.filter((other) => other.server === server && other.settingPath !== mover).map((other) => other.path);
-                const candidates = [wanted, ...Array.from({ length: 99 }, (_, index) => `${wanted}-${index + 2}`)];
-                return candidates.find((candidate) => !taken.some((other) => overlaps(candidate, other))) ?? `${wanted}-${taken.length + 2}`;
+                return firstFree(wanted, (candidate) => taken.some((other) => overlaps(candidate, other)));
             };
             problems.push({
                 path: settingPath,

@@ -110,6 +110,24 @@ export function valueAt(value: unknown, settingPath: SettingPath): unknown {
     return settingPath.reduce<unknown>((node, part) => (isPlainObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[part] : undefined), value);
 }
 
+/**
+ * `wanted`, or else `wanted-2`, `wanted-3` … (the number before `.rest` of a DNS name when `beforeDot`,
+ * the stem shortened to keep within `maxLength`): the first that `taken` does not refuse. A fix that
+ * names it is not refused again when pasted.
+ */
+export function firstFree(wanted: string, taken: (candidate: string) => boolean, { maxLength = Infinity, beforeDot = false } = {}): string {
+    const dot = beforeDot && wanted.includes(".") ? wanted.indexOf(".") : wanted.length;
+    const [stem, rest] = [wanted.slice(0, dot), wanted.slice(dot)];
+    for (let number = 1; number < 1000; number++) {
+        const suffix = number === 1 ? "" : `-${number}`;
+        const candidate = `${stem.slice(0, Math.max(1, maxLength - rest.length - suffix.length)).replace(/-+$/, "")}${suffix}${rest}`;
+        if (!taken(candidate)) {
+            return candidate;
+        }
+    }
+    return wanted;
+}
+
 /** Adds `item` to `set`; false when it was there already. */
 export function addOnce(set: Set<string>, item: string): boolean {
     const had = set.has(item);
