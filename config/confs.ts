@@ -236,6 +236,16 @@ export const managerDeploymentYaml = "manager/conf/manager/deployment.yaml";
  * undefined when unset or unreadable (reported with the confs/ problems).
  */
 export function givenMinResourceCount(text: string): number | string | undefined {
+    // Read once per text: the tests run the program hundreds of times in one process.
+    if (!minResourceCountByText.has(text)) {
+        minResourceCountByText.set(text, readMinResourceCount(text));
+    }
+    return minResourceCountByText.get(text);
+}
+
+const minResourceCountByText = new Map<string, number | string | undefined>();
+
+function readMinResourceCount(text: string): number | string | undefined {
     const document = parseDocument(text, { version: "1.1", prettyErrors: false });
     const node = document.errors.length > 0 ? undefined : document.getIn(["deployment.config", "minResourceCount"], true);
     if (!isScalar(node)) {
