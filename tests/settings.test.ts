@@ -284,6 +284,13 @@ describe("no message shows a secret's value", () => {
         assert.ok(!error.includes("my-keystores"));
     });
 
+    it("a misspelt mapping setting named like a credential is removed, not moved through a prompt that only takes text", async () => {
+        const error = await rejected(set("tsl", { secretName: "my-keystores", token: value }));
+        const line = lineFor(error, "tsl");
+        assert.match(line, /did you mean wso2-sp:tls\? \(value not shown\)\. Fix: pulumi config rm tsl$/);
+        assert.ok(!error.includes(value));
+    });
+
     it("the settings of ours named like secrets (tls.secretName, ingress.tlsSecretName) show their values, and their fixes pass Pulumi's secret check", async () => {
         const error = await rejected((config) => {
             setPath(config, "tls.secretName", "Keystores_Secret");

@@ -41,7 +41,7 @@ export function loadSettings(): Settings {
             problems.push(unknownSetting([name], isConfigSecret(key) !== false ? hidden : decode(stackConfig[key], {}), known.map((candidate) => [candidate])));
         }
     }
-    problems.push(...storageProblems(project, declarations, given, encrypted));
+    problems.push(...storageProblems(project, stackConfig, declarations, given, encrypted));
     // A setting stored encrypted is refused as such; any other word about it could show its value.
     const sealed = Object.keys(declarations).filter((key) => encrypted.has(key));
     const aboutSealed = (problem: Problem) => sealed.includes(String(problem.path[0])) && problem.message !== storedEncrypted;
@@ -88,8 +88,13 @@ const storedEncrypted = "is stored encrypted (--secret) but is no secret: the pr
  * Each setting stored the way it is used: a password encrypted (a plain one sits in the stack file,
  * which is committed), every other setting in plain text (SP reads it from plain objects).
  */
-function storageProblems(project: string, declarations: Record<string, Declaration>, given: Record<string, unknown>, encrypted: Set<string>): Problem[] {
-    const stackConfig = pulumi.runtime.allConfig();
+function storageProblems(
+    project: string,
+    stackConfig: Record<string, string>,
+    declarations: Record<string, Declaration>,
+    given: Record<string, unknown>,
+    encrypted: Set<string>,
+): Problem[] {
     const problems: Problem[] = [];
     for (const key of secretKeys) {
         if (stackConfig[`${project}:${key}`] !== undefined && isConfigSecret(`${project}:${key}`) === false) {

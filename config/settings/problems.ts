@@ -72,7 +72,17 @@ export function unknownSetting(settingPath: SettingPath, value: unknown, candida
     const scalar = typeof shown === "string" || typeof shown === "number" || typeof shown === "boolean";
     // A hidden value is typed in again at Pulumi's prompt; an object value cannot be moved in one
     // command: removing the misspelt key comes first.
-    const move = toSecret ? `pulumi config set --secret ${meantKey}` : shown === hidden ? promptCommand(meant) : scalar ? setCommand(meant, String(shown)) : undefined;
+    // Pulumi's prompt gives text: a mapping or list setting is not typed in there.
+    const promptable = !(schemaAt(meant) instanceof z.ZodObject || schemaAt(meant) instanceof z.ZodArray);
+    const move = toSecret
+        ? `pulumi config set --secret ${meantKey}`
+        : shown === hidden
+          ? promptable
+              ? promptCommand(meant)
+              : undefined
+          : scalar
+            ? setCommand(meant, String(shown))
+            : undefined;
     return {
         path: settingPath,
         message: `is not a setting of this project; did you mean ${pulumi.getProject()}:${meantKey}?`,
