@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { LineCounter, parseDocument } from "yaml";
+import { isScalar, LineCounter, parseDocument } from "yaml";
 import { configVolumeRoot } from "./image";
 
 /** The node kinds with a configuration tree: `confs/<kind>/` mirrors that kind's product home. */
@@ -232,14 +232,41 @@ function dnsName(text: string, max: number): string {
     return `${name.slice(0, max - 9).replace(/-$/, "")}-${digest}`;
 }
 
+/** The managers' deployment.yaml, relative to the confs directory. */
+export const managerDeploymentYaml = "manager/conf/manager/deployment.yaml";
+
+/**
+ * `deployment.config.minResourceCount` as the managers' deployment.yaml gives it: a number only when
+ * SP reads it as one, a YAML integer (a Java int field, docs/configuration.md); its text otherwise;
+ * undefined when unset or unreadable (reported with the confs/ problems).
+ */
+export function givenMinResourceCount(text: string): number | string | undefined {
+    // Read once per text: the tests run the program hundreds of times in one process.
+    if (!minResourceCountByText.has(text)) {
+        minResourceCountByText.set(text, readMinResourceCount(text));
+    }
+    return minResourceCountByText.get(text);
+}
+
+const minResourceCountByText = new Map<string, number | string | undefined>();
+
+function readMinResourceCount(text: string): number | string | undefined {
+    const document = parseDocument(text, { version: "1.1", prettyErrors: false });
+    const node = document.errors.length > 0 ? undefined : document.getIn(["deployment.config", "minResourceCount"], true);
+    if (!isScalar(node)) {
+        return undefined;
+    }
+    const source = String((node as { source?: unknown }).source ?? node.value);
+    return typeof node.value === "number" && Number.isInteger(node.value) && node.type === "PLAIN" && !source.includes(".") ? node.value : source;
+}
+
 /**
  * `minResourceCount` of the managers' deployment.yaml in confs/ (SP's default, 1, when unset):
  * the number of workers the leader waits for before it deploys apps: the smoke check expects them,
- * and the workers' disruption budget keeps them.
+ * and the workers' disruption budget keeps them. The settings checks refused any other value.
  */
 export function minResourceCount(managerConfs: ConfDirectory[]): number {
     const file = managerConfs.find((directory) => directory.relativeDir === "conf/manager")?.data["deployment.yaml"];
-    const config = (file === undefined ? undefined : parseConfYaml(file).value) as Record<string, { minResourceCount?: unknown } | undefined> | undefined;
-    const count = config?.["deployment.config"]?.minResourceCount;
-    return typeof count === "number" && Number.isInteger(count) && count > 0 ? count : 1;
+    const count = file === undefined ? undefined : givenMinResourceCount(file);
+    return typeof count === "number" ? count : 1;
 }

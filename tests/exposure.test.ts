@@ -100,7 +100,7 @@ describe("httpSourcePorts: the ports of the apps' http sources", () => {
         [[80], /httpSourcePorts\[0\] must be 1024 or higher/],
         [[9090], /httpSourcePorts\[0\] is a port SP itself listens on/],
         [[7612], /httpSourcePorts\[0\] is a port SP itself listens on/],
-        [[8280, 8006, 8280], /httpSourcePorts\[2\] lists port 8280 again .*Fix: pulumi config rm --path 'httpSourcePorts\[2\]'/],
+        [[8280, 8006, 8280], /httpSourcePorts\[2\] lists port 8280 again .*Fix: pulumi config rm httpSourcePorts && pulumi config set --path 'httpSourcePorts\[0\]' 8280 && pulumi config set --path 'httpSourcePorts\[1\]' 8006$/m],
         [["http"], /httpSourcePorts\[0\] must be a port number/],
     ] as const) {
         it(`${JSON.stringify(value)} is refused, naming the setting`, async () => {

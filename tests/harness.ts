@@ -122,14 +122,38 @@ function parseStackFile(text: string, shown: string): StackFile {
         }
         const ours = key.slice(0, separator) === projectName;
         const name = ours ? key.slice(separator + 1) : key;
-        const secure = typeof value === "object" && value !== null && "secure" in value;
-        result.config[name] = secure ? secretStandIn : value;
+        const secure = isSecure(value);
+        result.config[name] = secure ? secretStandIn : withStandIns(value);
         if (secure && ours) {
+            result.ciphertexts[name] = String((value as { secure: unknown }).secure);
+        }
+        // As Pulumi: a setting holding an encrypted field anywhere (`--path --secret`) is secret as a whole
+        // (sdk/go/common/resource/config/object.go, Secure; map.go, SecureKeys).
+        if (ours && holdsSecure(value)) {
             result.secretKeys.push(name);
-            result.ciphertexts[name] = String((value).secure);
         }
     }
     return result;
+}
+
+/** `{ secure: v1:… }`: how a stack file holds an encrypted value, at the top or inside an object. */
+function isSecure(value: unknown): boolean {
+    return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+}
+
+function holdsSecure(value: unknown): boolean {
+    return isSecure(value) || (typeof value === "object" && value !== null && Object.values(value).some(holdsSecure));
+}
+
+/** The value with each encrypted field replaced by the stand-in, as the program would get it decrypted. */
+function withStandIns(value: unknown): unknown {
+    if (isSecure(value)) {
+        return secretStandIn;
+    }
+    if (Array.isArray(value)) {
+        return value.map(withStandIns);
+    }
+    return typeof value === "object" && value !== null ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withStandIns(item)])) : value;
 }
 
 /** Where a key of the `config:` mapping starts in the file. */

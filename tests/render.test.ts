@@ -105,6 +105,25 @@ describe("npm run render: the offline preview", () => {
         assert.equal(fs.existsSync(path.join(projectDir, "rendered", "mysp")), false);
     });
 
+    it("reports a setting that is no secret but stored encrypted (a field set with --path --secret) as such, never its placeholder", async () => {
+        const stack = `${devStack.trimEnd()}\n  wso2-sp:imageRegistry:\n    secure: v1:placeholder:not-decryptable\n`.replace(
+            /^( {4}server: ).*$/m,
+            "$1\n      secure: v1:placeholder:not-decryptable",
+        );
+        const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE;
+        delete process.env.PULUMI_CONFIG_PASSPHRASE;
+        const { code, stdout, stderr } = await render(["dev"], directoryWith({ "Pulumi.dev.yaml": stack })).finally(() => {
+            if (passphrase !== undefined) {
+                process.env.PULUMI_CONFIG_PASSPHRASE = passphrase;
+            }
+        });
+        assert.equal(code, 1);
+        assert.equal(stdout, "");
+        assert.match(stderr, /wso2-sp:imageRegistry is stored encrypted \(--secret\) but is no secret: .* \(value not shown\)\. Fix: pulumi config set imageRegistry$/m);
+        assert.match(stderr, /wso2-sp:nfs is stored encrypted .* \(value not shown\)\. Fix: pulumi config set --path nfs\.server && /m);
+        assert.doesNotMatch(stderr, /REDACTED/);
+    });
+
     it("checks secret settings on their real values when PULUMI_CONFIG_PASSPHRASE decrypts them", async () => {
         const salt = Buffer.from("0123456789abcdef");
         const key = keyFromPassphrase("correct horse", salt);

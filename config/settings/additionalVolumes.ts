@@ -3,7 +3,7 @@ import { imageUserHome, overlayMountPath, productHome, reservedMountRoots, siddh
 import { mysqlDataClaimName, siddhiFilesClaimName } from "../names";
 import type { CrossCheck } from "./checks";
 import { type ClaimExport, trimSlash } from "./nfs";
-import { addOnce, removeCommand, setCommand } from "./problems";
+import { addOnce, firstFree, removeCommand, setCommand } from "./problems";
 import type { SettingPath } from "./schema";
 
 /** System directories an additional volume must not be mounted at or above: it would hide the JDK, the shell, libraries. */
@@ -18,7 +18,14 @@ export function additionalVolumesProblems({ settings, problems }: CrossCheck, cl
     const { nfs } = settings;
     const claimNames = new Set<string>([siddhiFilesClaimName, mysqlDataClaimName]);
     const mountPaths = new Set<string>([`manager:${trimSlash(siddhiFilesMountPath)}`]);
-    (settings.additionalVolumes ?? []).forEach((volume, index) => {
+    const volumes = settings.additionalVolumes ?? [];
+    // Fixes name what no volume takes, so that they are not refused again when pasted.
+    const nameTaken = (name: string) => name.startsWith("conf-") || [siddhiFilesClaimName, mysqlDataClaimName, ...volumes.map((volume) => volume?.name)].includes(name);
+    const freeMountPath = (volume: (typeof volumes)[number]) =>
+        firstFree(`/mnt/${volume?.name ?? "extra"}`, (candidate) =>
+            volumes.some((other) => other !== volume && other?.nodes?.some((node) => volume?.nodes?.includes(node)) && trimSlash(other.mountPath ?? overlayMountPath(other.name ?? "")) === candidate),
+        );
+    volumes.forEach((volume, index) => {
         if (volume === undefined) {
             return;
         }
@@ -28,7 +35,7 @@ export function additionalVolumesProblems({ settings, problems }: CrossCheck, cl
             problems.push({
                 path: at("name"),
                 message: "is the name of another volume (or starts with conf-, which confs/ uses); names must be unique",
-                fix: setCommand(at("name"), `${volume.name.replace(/^conf-/, "")}-${index + 1}`),
+                fix: setCommand(at("name"), firstFree(volume.name.replace(/^conf-/, "") || "volume", nameTaken, { maxLength: 63 })),
             });
         }
         claimExport(at("path"), volume.server ?? nfs?.server, volume.path);
@@ -46,7 +53,7 @@ export function additionalVolumesProblems({ settings, problems }: CrossCheck, cl
                 problems.push({
                     path: at("mountPath"),
                     message: "would hide a system directory of the image (the JDK, the shell, libraries); mount it elsewhere, such as /mnt/<name>",
-                    fix: setCommand(at("mountPath"), `/mnt/${volume.name ?? "extra"}`),
+                    fix: setCommand(at("mountPath"), freeMountPath(volume)),
                 });
             }
         }
@@ -56,7 +63,7 @@ export function additionalVolumesProblems({ settings, problems }: CrossCheck, cl
                 problems.push({
                     path: at("mountPath"),
                     message: `is where another volume is mounted on ${node} already; give each volume of a node its own mountPath`,
-                    fix: setCommand(at("mountPath"), `/mnt/${volume.name ?? "extra"}`),
+                    fix: setCommand(at("mountPath"), freeMountPath(volume)),
                 });
             }
         }

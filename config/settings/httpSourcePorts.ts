@@ -1,13 +1,13 @@
 /** Cross-entry rules of `httpSourcePorts`. */
 import type { CrossCheck } from "./checks";
-import { removeCommand } from "./problems";
+import { removeEntryCommand } from "./problems";
 
 /** Two sources on one port share its listener: each port is listed once, as a Service takes it once. */
-export function httpSourcePortsProblems({ settings, problems }: CrossCheck): void {
+export function httpSourcePortsProblems({ settings, given, problems }: CrossCheck): void {
     const ports = settings.httpSourcePorts ?? [];
     ports.forEach((port, index) => {
         if (port !== undefined && ports.indexOf(port) < index) {
-            problems.push({ path: ["httpSourcePorts", index], message: `lists port ${port} again (see httpSourcePorts[${ports.indexOf(port)}]); list each once`, fix: removeCommand(["httpSourcePorts", index]) });
+            problems.push({ path: ["httpSourcePorts", index], message: `lists port ${port} again (see httpSourcePorts[${ports.indexOf(port)}]); list each once`, fix: removeEntryCommand(["httpSourcePorts"], given.httpSourcePorts as unknown[], index) });
         }
     });
 }

@@ -1,6 +1,6 @@
 /** Cross-setting rules of `ingress`. */
 import type { CrossCheck } from "./checks";
-import { setCommand, valueAt } from "./problems";
+import { examples, firstFree, setCommand, valueAt } from "./problems";
 
 /** Each published node needs a host of its own. */
 export function ingressProblems({ settings, problems }: CrossCheck): void {
@@ -10,7 +10,10 @@ export function ingressProblems({ settings, problems }: CrossCheck): void {
             problems.push({
                 path: ["ingress", "hosts", node],
                 message: "is the host of another ingress; each needs its own",
-                fix: setCommand(["ingress", "hosts", node], `${node === "dashboard" ? "sp-dashboard" : `sp-${node.replace("manager", "manager-")}`}.example.com`),
+                fix: setCommand(
+                    ["ingress", "hosts", node],
+                    firstFree(examples[`ingress.hosts.${node}`], (candidate) => hosts.some(([, other]) => other === candidate), { beforeDot: true }),
+                ),
             });
         }
     });

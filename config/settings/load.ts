@@ -9,7 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { crossChecks } from "./checks";
 import { nfsFix } from "./nfs";
 import { firstDeploy, type PreviousDeployment } from "./previous";
-import { hidden, inOurWords, isPlainObject, notSet, type Problem, settingsError, unknownSetting, valueAt } from "./problems";
+import { hidden, inOurWords, isPlainObject, notSet, type Problem, promptCommand, settingsError, unknownSetting, valueAt } from "./problems";
 import { projectDir } from "./project";
 import { type Declaration, nfsUnset, schema, secretKeys, type SecretKey, type SettingPath, type Settings, shapeAt, type ValidPart } from "./schema";
 
@@ -25,6 +25,8 @@ export function loadSettings(previous: PreviousDeployment = firstDeploy): Settin
     const prefix = `${project}:`;
     const secretValue = (key: SecretKey): string | undefined => stackConfig[prefix + key];
     const problems: Problem[] = [];
+    // What the stack holds encrypted: never shown, whatever the setting.
+    const encrypted = new Set(Object.keys(stackConfig).filter((key) => key.startsWith(prefix) && isConfigSecret(key) === true).map((key) => key.slice(prefix.length)));
 
     const raw: Record<string, unknown> = {};
     // What the stack itself sets, before defaults: a dependency setting given while unused is refused.
@@ -38,13 +40,16 @@ export function loadSettings(previous: PreviousDeployment = firstDeploy): Settin
     for (const key of Object.keys(stackConfig)) {
         const name = key.slice(prefix.length);
         if (key.startsWith(prefix) && !known.includes(name)) {
-            const secret = isConfigSecret(key);
-            problems.push(unknownSetting([name], secret ? hidden : decode(stackConfig[key], {}), known.map((candidate) => [candidate])));
+            problems.push(unknownSetting([name], isConfigSecret(key) !== false ? hidden : decode(stackConfig[key], {}), known.map((candidate) => [candidate])));
         }
     }
+    problems.push(...storageProblems(project, stackConfig, declarations, given, encrypted));
+    // A setting stored encrypted is refused as such; any other word about it could show its value.
+    const sealed = Object.keys(declarations).filter((key) => encrypted.has(key));
+    const aboutSealed = (problem: Problem) => sealed.includes(String(problem.path[0])) && problem.message !== storedEncrypted;
 
     const parsed = schema.safeParse(raw, { error: inOurWords });
-    const failed: SettingPath[] = [];
+    const failed: SettingPath[] = sealed.map((key) => [key]);
     if (!parsed.success) {
         for (const issue of parsed.error.issues) {
             const issuePath = issue.path as SettingPath;
@@ -66,12 +71,14 @@ export function loadSettings(previous: PreviousDeployment = firstDeploy): Settin
         }
     }
     // Cross-setting rules run on what is valid, so one run reports every problem.
-    const valid = (parsed.success ? parsed.data : withoutPaths(raw, failed)) as ValidPart;
+    const valid = (parsed.success && sealed.length === 0 ? parsed.data : withoutPaths(raw, failed)) as ValidPart;
     const declared = Object.fromEntries(Object.entries(declarations).map(([key, declaration]) => [key, declaration.default]));
     const checked = crossChecks(valid, given, declared, secretValue, previous);
     problems.push(...checked.problems);
-    if (problems.length > 0) {
-        throw settingsError(project, problems, raw, declarations, new Set(secretKeys.filter((key) => secretValue(key) !== undefined)));
+    const reported = problems.filter((problem) => !aboutSealed(problem));
+    if (reported.length > 0) {
+        const notShown = new Set([...encrypted, ...secretKeys.filter((key) => secretValue(key) !== undefined)]);
+        throw settingsError(project, reported, raw, declarations, notShown);
     }
 
     const config = new pulumi.Config();
@@ -84,10 +91,52 @@ export function loadSettings(previous: PreviousDeployment = firstDeploy): Settin
     return { ...parsed.data!, secrets, warnings: checked.warnings };
 }
 
-/** Whether the stack holds `key` encrypted: the runtime knows, but does not declare the function in its types. */
-function isConfigSecret(key: string): boolean {
+const storedEncrypted = "is stored encrypted (--secret) but is no secret: the program writes it into plain Kubernetes objects, and npm run render cannot read it; store it in plain text";
+
+/**
+ * Each setting stored the way it is used: a password encrypted (a plain one sits in the stack file,
+ * which is committed), every other setting in plain text (SP reads it from plain objects).
+ */
+function storageProblems(
+    project: string,
+    stackConfig: Record<string, string>,
+    declarations: Record<string, Declaration>,
+    given: Record<string, unknown>,
+    encrypted: Set<string>,
+): Problem[] {
+    const problems: Problem[] = [];
+    for (const key of secretKeys) {
+        if (stackConfig[`${project}:${key}`] !== undefined && isConfigSecret(`${project}:${key}`) === false) {
+            problems.push({ path: [key], message: `is stored in plain text in Pulumi.${pulumi.getStack()}.yaml; store it encrypted` });
+        }
+    }
+    for (const key of Object.keys(declarations).filter((name) => encrypted.has(name))) {
+        // Each value the stack gives, typed in again at Pulumi's prompts: which of them is encrypted the program cannot tell.
+        const fix = leafPaths([key], given[key]).map(promptCommand).join(" && ");
+        problems.push({ path: [key], message: storedEncrypted, fix, value: hidden });
+    }
+    return problems;
+}
+
+/** The paths of every scalar in `value` (itself when it is one): what `pulumi config set --path` sets one by one. */
+function leafPaths(settingPath: SettingPath, value: unknown): SettingPath[] {
+    if (Array.isArray(value)) {
+        return value.flatMap((item, index) => leafPaths([...settingPath, index], item));
+    }
+    if (isPlainObject(value)) {
+        return Object.entries(value).flatMap(([key, item]) => leafPaths([...settingPath, key], item));
+    }
+    return [settingPath];
+}
+
+/**
+ * Whether the stack holds `key` encrypted (an object with any encrypted field counts whole, as in
+ * Pulumi's config.Map.SecureKeys); undefined where the runtime cannot tell: it knows, but does not
+ * declare the function in its types.
+ */
+function isConfigSecret(key: string): boolean | undefined {
     const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
-    return runtime.isConfigSecret?.(key) ?? true;
+    return runtime.isConfigSecret?.(key);
 }
 
 const declarationsByText = new Map<string, Record<string, Declaration>>();

@@ -1,8 +1,9 @@
 /** Cross-setting rules of `nfs` (the NFS server and its exports), and where each NFS volume lives. */
+import * as path from "path";
 import { appNames, mysqlDataClaimName, mysqlDataVolume, mysqlServiceName, nfsClaimName, siddhiFilesClaimName, siddhiFilesVolume } from "../names";
 import type { CrossCheck } from "./checks";
 import type { PreviousDeployment } from "./previous";
-import { examples, removeCommand, setCommand, settingKey, valueAt } from "./problems";
+import { examples, firstFree, removeCommand, setCommand, settingKey, valueAt } from "./problems";
 import { tidyPath } from "./rules";
 import type { SettingPath, ValidPart } from "./schema";
 
@@ -15,23 +16,37 @@ export type ClaimExport = (settingPath: SettingPath, server: string | undefined,
  */
 export function nfsExportProblems({ settings, problems }: CrossCheck): ClaimExport {
     const { nfs, database } = settings;
-    const exportsSeen: { key: string; server: string; path: string }[] = [];
+    const exportsSeen: { settingPath: SettingPath; server: string; path: string }[] = [];
+    const overlaps = (a: string, b: string) => `${a}/`.startsWith(`${b === "/" ? "" : b}/`) || `${b}/`.startsWith(`${a === "/" ? "" : a}/`);
     const claimExport: ClaimExport = (settingPath, server, exportPath) => {
         if (server === undefined || exportPath === undefined) {
             return;
         }
         const normalized = tidyPath(exportPath);
-        const clash = exportsSeen.find(
-            (other) => other.server === server && (`${normalized}/`.startsWith(`${other.path}/`) || `${other.path}/`.startsWith(`${normalized}/`)),
-        );
+        const clash = exportsSeen.find((other) => other.server === server && overlaps(normalized, other.path));
         if (clash) {
+            // Free of every export of the server, so the fix is not refused again when pasted: worked
+            // out when the error is written, once every volume has claimed its export.
+            const freePath = (wanted: string, mover: SettingPath) => {
+                const taken = exportsSeen.filter((other) => other.server === server && other.settingPath !== mover).map((other) => other.path);
+                return firstFree(wanted, (candidate) => taken.some((other) => overlaps(candidate, other)));
+            };
             problems.push({
                 path: settingPath,
-                message: `is the export of ${clash.key}, or inside or around it; each volume needs a directory of its own`,
-                fix: setCommand(settingPath, `${normalized === "/" ? "" : normalized}-2`),
+                message: `is the export of ${settingKey(clash.settingPath)}, or inside or around it; each volume needs a directory of its own`,
+                get fix() {
+                    if (clash.path === "/") {
+                        // Everything on the server is inside /: that export moves.
+                        const named = clash.settingPath.filter((part) => typeof part === "string").join(".");
+                        return setCommand(clash.settingPath, freePath(examples[named] ?? "/exports/wso2sp/data", clash.settingPath));
+                    }
+                    // Beside the export it is in (its own last name kept), or, for the one around, beside itself.
+                    const inside = normalized !== clash.path && normalized.startsWith(`${clash.path}/`);
+                    return setCommand(settingPath, freePath(inside ? path.posix.join(path.posix.dirname(clash.path), path.posix.basename(normalized)) : normalized, settingPath));
+                },
             });
         }
-        exportsSeen.push({ key: settingKey(settingPath), server, path: normalized });
+        exportsSeen.push({ settingPath, server, path: normalized });
     };
     claimExport(["nfs", "siddhiFilesPath"], nfs?.server, nfs?.siddhiFilesPath);
     if (database?.inCluster !== false) {

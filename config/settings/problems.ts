@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { type Declaration, schemaAt, secretKeys, type SettingPath } from "./schema";
+import { type Declaration, isDeclared, schemaAt, secretKeys, type SettingPath } from "./schema";
 
 export interface Problem {
     path: SettingPath;
@@ -39,24 +39,57 @@ export const hidden = Symbol("hidden");
 /** Stands for a setting the stack leaves unset although a default fills part of it (nfs). */
 export const notSet = Symbol("not set");
 
-/** A misspelt or unknown key: its value, the setting it probably meant, and how to move it there. */
+/** Names a key holding a credential usually has: its value is never shown, unless it is a setting of ours. */
+const secretLookingName = /password|passwd|pwd|secret|token|credential|api[-_]?key/i;
+
+/**
+ * Whether showing `value` (at `settingPath`) could show a secret: it is one of the secret settings,
+ * or it is (or holds, at any depth) a key that is no setting of ours and is named like a credential.
+ * Settings we declare keep their values shown, even when named so (`tls.secretName`).
+ */
+export function revealsSecret(settingPath: SettingPath, value: unknown): boolean {
+    if ((secretKeys as readonly unknown[]).includes(settingPath[0])) {
+        return true;
+    }
+    if (!isDeclared(settingPath) && settingPath.some((part) => typeof part === "string" && secretLookingName.test(part))) {
+        return true;
+    }
+    if (Array.isArray(value)) {
+        return value.some((item, index) => revealsSecret([...settingPath, index], item));
+    }
+    return isPlainObject(value) && Object.entries(value).some(([key, item]) => revealsSecret([...settingPath, key], item));
+}
+
+/** A misspelt or unknown key: its value (unless it may be a secret), the setting it probably meant, and how to move it there. */
 export function unknownSetting(settingPath: SettingPath, value: unknown, candidates: SettingPath[]): Problem {
     const key = settingKey(settingPath);
     const meant = closest(key, candidates);
     const remove = removeCommand(settingPath);
     if (meant === undefined) {
-        return { path: settingPath, message: "is not a setting of this project (see Pulumi.yaml)", fix: remove, value };
+        return { path: settingPath, message: "is not a setting of this project (see Pulumi.yaml)", fix: remove, value: revealsSecret(settingPath, value) ? hidden : value };
     }
     const meantKey = settingKey(meant);
-    const secret = value === hidden || (secretKeys as readonly string[]).includes(meantKey);
-    const scalar = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
-    // An object value cannot be moved in one command: removing the misspelt key comes first.
-    const move = secret ? `pulumi config set --secret ${meantKey}` : scalar ? setCommand(meant, String(value)) : undefined;
+    const toSecret = (secretKeys as readonly string[]).includes(meantKey);
+    const shown = toSecret || value === hidden || revealsSecret(settingPath, value) ? hidden : value;
+    const scalar = typeof shown === "string" || typeof shown === "number" || typeof shown === "boolean";
+    // A hidden value is typed in again at Pulumi's prompt; an object value cannot be moved in one
+    // command: removing the misspelt key comes first.
+    // Pulumi's prompt gives text: a mapping or list setting is not typed in there.
+    const promptable = !(schemaAt(meant) instanceof z.ZodObject || schemaAt(meant) instanceof z.ZodArray);
+    const move = toSecret
+        ? `pulumi config set --secret ${meantKey}`
+        : shown === hidden
+          ? promptable
+              ? promptCommand(meant)
+              : undefined
+          : scalar
+            ? setCommand(meant, String(shown))
+            : undefined;
     return {
         path: settingPath,
         message: `is not a setting of this project; did you mean ${pulumi.getProject()}:${meantKey}?`,
         fix: move === undefined ? remove : `${remove} && ${move}`,
-        value,
+        value: shown,
     };
 }
 
@@ -89,6 +122,24 @@ export function valueAt(value: unknown, settingPath: SettingPath): unknown {
     return settingPath.reduce<unknown>((node, part) => (isPlainObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[part] : undefined), value);
 }
 
+/**
+ * `wanted`, or else `wanted-2`, `wanted-3` … (the number before `.rest` of a DNS name when `beforeDot`,
+ * the stem shortened to keep within `maxLength`): the first that `taken` does not refuse. A fix that
+ * names it is not refused again when pasted.
+ */
+export function firstFree(wanted: string, taken: (candidate: string) => boolean, { maxLength = Infinity, beforeDot = false } = {}): string {
+    const dot = beforeDot && wanted.includes(".") ? wanted.indexOf(".") : wanted.length;
+    const [stem, rest] = [wanted.slice(0, dot), wanted.slice(dot)];
+    for (let number = 1; number < 1000; number++) {
+        const suffix = number === 1 ? "" : `-${number}`;
+        const candidate = `${stem.slice(0, Math.max(1, maxLength - rest.length - suffix.length)).replace(/-+$/, "")}${suffix}${rest}`;
+        if (!taken(candidate)) {
+            return candidate;
+        }
+    }
+    return wanted;
+}
+
 /** Adds `item` to `set`; false when it was there already. */
 export function addOnce(set: Set<string>, item: string): boolean {
     const had = set.has(item);
@@ -106,7 +157,7 @@ export function settingKey(settingPath: SettingPath): string {
 }
 
 /** A word bash and zsh both take literally: bare when it is plain, else in single quotes. */
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
     return /^[A-Za-z0-9_@%+,./-][A-Za-z0-9_@%+=,.:/-]*$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -116,9 +167,38 @@ export function removeCommand(settingPath: SettingPath): string {
     return settingPath.length === 1 ? `pulumi config rm ${shellWord(key)}` : `pulumi config rm --path ${shellWord(key)}`;
 }
 
-export function setCommand(settingPath: SettingPath, example: string): string {
+/**
+ * Drops entry `index` of the list at `listPath`. `pulumi config rm --path 'list[1]'` would leave a
+ * null in its place (Pulumi's PropertyPath.Delete sets an array element to null), which the list
+ * refuses again: so the list is removed and its other entries set anew, field by field.
+ */
+export function removeEntryCommand(listPath: SettingPath, entries: readonly unknown[], index: number): string {
+    const kept = entries.filter((_, at) => at !== index);
+    const leaves = (at: SettingPath, value: unknown): [SettingPath, unknown][] =>
+        isPlainObject(value)
+            ? Object.entries(value).flatMap(([key, item]) => leaves([...at, key], item))
+            : Array.isArray(value)
+              ? value.flatMap((item, position) => leaves([...at, position], item))
+              : [[at, value]];
+    const sets = kept.flatMap((entry, at) => leaves([...listPath, at], entry)).map(([at, value]) => setCommand(at, String(value)));
+    return [removeCommand(listPath), ...sets].join(" && ");
+}
+
+/**
+ * `pulumi config set` refuses a plain value that looks random under a key named like a password
+ * (pulumi/pkg/cmd/pulumi/config/config.go, keyPattern and looksLikeSecret) unless told --plaintext.
+ */
+const pulumiSecretLookingKey = /passwd|pass|password|pwd|secret|token/i;
+
+/** `pulumi config set` of a plain setting without its value: Pulumi prompts for it (a value never shown here). */
+export function promptCommand(settingPath: SettingPath): string {
     const key = settingKey(settingPath);
-    return settingPath.length === 1 ? `pulumi config set ${key} ${shellWord(example)}` : `pulumi config set --path ${shellWord(key)} ${shellWord(example)}`;
+    const plaintext = pulumiSecretLookingKey.test(key) ? " --plaintext" : "";
+    return settingPath.length === 1 ? `pulumi config set${plaintext} ${key}` : `pulumi config set${plaintext} --path ${shellWord(key)}`;
+}
+
+export function setCommand(settingPath: SettingPath, example: string): string {
+    return `${promptCommand(settingPath)} ${shellWord(example)}`;
 }
 
 /**
@@ -185,21 +265,26 @@ function defaultFix(settingPath: SettingPath, value: unknown, declarations: Reco
     return removeCommand(settingPath);
 }
 
-/** `setSecrets`: the secret settings the stack sets, whose values are never shown. */
+/** `notShown`: the top-level settings whose values are never shown (secrets, and whatever the stack stores encrypted). */
 export function settingsError(
     project: string,
     problems: Problem[],
     raw: Record<string, unknown>,
     declarations: Record<string, Declaration>,
-    setSecrets: Set<string>,
+    notShown: Set<string>,
 ): SettingsError {
     const seen = new Set<string>();
     const lines: string[] = [];
     for (const { path: settingPath, message, fix, value: given } of problems) {
         const key = settingKey(settingPath);
         const value = given ?? valueAt(raw, settingPath);
-        const secret = value === hidden || setSecrets.has(key);
-        const shown = secret ? "value not shown" : value === undefined || value === notSet ? "not set" : `got ${JSON.stringify(value)}`;
+        const secret = value === hidden || notShown.has(String(settingPath[0])) || revealsSecret(settingPath, value);
+        const shown =
+            secret && (value !== undefined || notShown.has(String(settingPath[0])))
+                ? "value not shown"
+                : value === undefined || value === notSet
+                  ? "not set"
+                  : `got ${JSON.stringify(value)}`;
         const line = `  - ${project}:${key} ${message} (${shown}). Fix: ${fix ?? defaultFix(settingPath, value, declarations)}`;
         if (addOnce(seen, line)) {
             lines.push(line);

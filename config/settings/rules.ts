@@ -133,10 +133,21 @@ export const podLabels = text('must be pod labels "key=value,key=value" (empty: 
 
 // Production hardening (README "High availability", "Resources", "Exposure", "TLS").
 export const cpuQuantity = text("must be a CPU quantity such as 500m or 1").regex(/^(\d+(\.\d+)?|\d+m)$/, { error: "must be a CPU quantity such as 500m or 1" });
+/** A DNS subdomain (RFC 1123): what the API server takes as most objects' names. */
+const objectNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 export const objectName = text("must be a Kubernetes object name")
     .max(253, { error: "must be a Kubernetes object name of at most 253 characters" })
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "must be a Kubernetes object name: lower-case letters, digits, - and ." });
+    .regex(objectNamePattern, { error: "must be a Kubernetes object name: lower-case letters, digits, - and ." });
 /** A key of a ConfigMap or Secret as the API server takes it (and never `.`, `..` or `..…`, which would leave its volume). */
 export const objectKey = text("must be a key of a ConfigMap or Secret")
     .regex(/^[-._a-zA-Z0-9]{1,253}$/, { error: "must be a key of a ConfigMap or Secret: 1–253 letters, digits, -, _ and ." })
     .refine((value) => value !== "." && !value.startsWith(".."), { error: "must be a key of a ConfigMap or Secret, not . or starting with .." });
+/**
+ * A setting that names a Kubernetes Secret, or empty for none. The API server takes any DNS
+ * subdomain as a Secret's name, also where an Ingress's TLS block names one (kubernetes
+ * pkg/apis/networking/validation/validation.go, validateTLSSecretName: ValidateSecretName, which is
+ * NameIsDNSSubdomain): `sp.tls` is a name.
+ */
+const secretNameRule =
+    "must be the name of a Secret (lower-case letters, digits, - and ., at most 253 characters, starting and ending with a letter or digit) or empty";
+export const secretName = text(secretNameRule).refine((value) => value === "" || (value.length <= 253 && objectNamePattern.test(value)), { error: secretNameRule });

@@ -30,6 +30,7 @@ import {
     podLabels,
     port,
     quantity,
+    secretName,
     strict,
     text,
 } from "./rules";
@@ -121,7 +122,7 @@ const hardeningSchema = {
     ),
     tls: strict(
         {
-            secretName: z.union([z.literal(""), objectName]),
+            secretName,
             trustedCaBundles: z.array(
                 strict({ kind: z.enum(["ConfigMap", "Secret"], { error: "must be ConfigMap or Secret" }), name: objectName, key: objectKey }, "kind, name, key"),
                 { error: "must be a list of { kind, name, key }" },
@@ -196,7 +197,7 @@ export const schema = z.strictObject({
     ingress: strict(
         {
             className: dnsLabel,
-            tlsSecretName: z.union([z.literal(""), dnsLabel], { error: "must be a Secret name (DNS label) or empty" }),
+            tlsSecretName: secretName,
             hosts: strict({ manager1: ingressHost, manager2: ingressHost, dashboard: ingressHost }, "manager1, manager2, dashboard"),
         },
         "className, tlsSecretName, hosts",
@@ -231,7 +232,7 @@ export const schema = z.strictObject({
     // Keys of one Secret as variables of the nodes that run apps, for siddhi.refs (docs/app-secrets.md).
     appSecrets: strict(
         {
-            secretName: z.union([z.literal(""), objectName]),
+            secretName,
             variables: z.record(z.string(), objectKey, { error: "must be a mapping of variable names to keys of the Secret" }),
         },
         "secretName, variables",
@@ -257,7 +258,27 @@ export function shapeAt(settingPath: SettingPath): Record<string, unknown> | und
     return node instanceof z.ZodObject ? node.shape : undefined;
 }
 
-/** The schema of the setting at a path, without optional/default/preprocess wrappers. */
+/** Whether the path names a setting this project declares (a field of the schema, at any depth). */
+export function isDeclared(settingPath: SettingPath): boolean {
+    let node: z.ZodType | undefined = schema;
+    for (const part of settingPath) {
+        while (node instanceof z.ZodOptional || node instanceof z.ZodDefault || node instanceof z.ZodPipe) {
+            node = (node instanceof z.ZodPipe ? node.out : node.unwrap()) as z.ZodType;
+        }
+        if (node instanceof z.ZodArray && typeof part === "number") {
+            node = node.element as z.ZodType;
+        } else if (node instanceof z.ZodObject && typeof part === "string") {
+            node = node.shape[part] as z.ZodType | undefined;
+        } else if (node instanceof z.ZodRecord && typeof part === "string") {
+            node = node.valueType as z.ZodType;
+        } else {
+            return false;
+        }
+    }
+    return node !== undefined;
+}
+
+/** The schema of the setting at a path, without optional/default wrappers. */
 export function schemaAt(settingPath: SettingPath): z.ZodType | undefined {
     let node: z.ZodType | undefined = schema;
     for (const part of settingPath) {

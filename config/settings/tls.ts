@@ -2,16 +2,16 @@
 import { caBundleFile } from "../image";
 import { ownKeystoresVolumeName } from "../names";
 import type { CrossCheck } from "./checks";
-import { removeCommand, setCommand } from "./problems";
+import { removeEntryCommand, setCommand, valueAt } from "./problems";
 
-export function tlsProblems({ settings, secretSet, problems, warn }: CrossCheck): void {
+export function tlsProblems({ settings, given, secretSet, problems, warn }: CrossCheck): void {
     const secretName = settings.tls?.secretName;
     if (secretName === "") {
         warn(
             ["tls", "secretName"],
             "is empty: every SP listener serves the product's default keystore (wso2carbon.jks), whose private key and password come with every " +
                 "SP download, so anyone can impersonate these nodes. Bring your own (README, TLS)",
-            "pulumi config set --path tls.secretName wso2sp-keystores && pulumi config set --secret keystorePassword",
+            `${setCommand(["tls", "secretName"], "wso2sp-keystores")} && pulumi config set --secret keystorePassword`,
         );
     }
     if (secretName !== undefined && secretName !== "" && settings.tls?.hostnameVerification === false) {
@@ -56,7 +56,7 @@ export function tlsProblems({ settings, secretSet, problems, warn }: CrossCheck)
             problems.push({
                 path: ["tls", "trustedCaBundles", index],
                 message: `is the bundle of tls.trustedCaBundles[${first}] already (both become the file ${file}); list each bundle once`,
-                fix: removeCommand(["tls", "trustedCaBundles", index]),
+                fix: removeEntryCommand(["tls", "trustedCaBundles"], valueAt(given, ["tls", "trustedCaBundles"]) as unknown[], index),
             });
         } else {
             files.set(file, index);
