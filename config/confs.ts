@@ -4,6 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { isScalar, LineCounter, parseDocument } from "yaml";
 import { configVolumeRoot } from "./image";
+import { parsedOnce } from "./parsedOnce";
 
 /** The node kinds with a configuration tree: `confs/<kind>/` mirrors that kind's product home. */
 export const confNodes = ["manager", "worker", "dashboard"] as const;
@@ -143,22 +144,9 @@ interface ConfYaml {
 
 const confYamlByText = new Map<string, ConfYaml>();
 
-/**
- * Parses as SP does (SnakeYAML, YAML 1.1; docs/configuration.md). Once per text: the tests run the program hundreds of
- * times in one process. Callers must not change the value.
- */
+/** Parses as SP does (SnakeYAML, YAML 1.1; docs/configuration.md), once per text. Callers must not change the value. */
 function parseConfYaml(text: string): ConfYaml {
-    // Not under mutation testing (`npm run mutate`): Stryker switches the code between tests of one
-    // process, and a parse kept from another mutant would hide what this one does.
-    if ((globalThis as { __stryker__?: unknown }).__stryker__ !== undefined) {
-        return parseAsSnakeYaml(text);
-    }
-    let parsed = confYamlByText.get(text);
-    if (parsed === undefined) {
-        parsed = parseAsSnakeYaml(text);
-        confYamlByText.set(text, parsed);
-    }
-    return parsed;
+    return parsedOnce(confYamlByText, text, parseAsSnakeYaml);
 }
 
 function parseAsSnakeYaml(text: string): ConfYaml {
@@ -241,11 +229,7 @@ export const managerDeploymentYaml = "manager/conf/manager/deployment.yaml";
  * undefined when unset or unreadable (reported with the confs/ problems).
  */
 export function givenMinResourceCount(text: string): number | string | undefined {
-    // Read once per text: the tests run the program hundreds of times in one process.
-    if (!minResourceCountByText.has(text)) {
-        minResourceCountByText.set(text, readMinResourceCount(text));
-    }
-    return minResourceCountByText.get(text);
+    return parsedOnce(minResourceCountByText, text, readMinResourceCount);
 }
 
 const minResourceCountByText = new Map<string, number | string | undefined>();

@@ -6,12 +6,14 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { parsedOnce } from "../parsedOnce";
 import { crossChecks } from "./checks";
 import { nfsFix } from "./nfs";
 import { firstDeploy, type PreviousDeployment } from "./previous";
 import { hidden, inOurWords, isPlainObject, notSet, type Problem, promptCommand, settingsError, unknownSetting, valueAt } from "./problems";
 import { projectDir } from "./project";
 import { type Declaration, nfsUnset, schema, secretKeys, type SecretKey, type SettingPath, type Settings, shapeAt, type ValidPart } from "./schema";
+
 
 /**
  * Reads every stack setting, fills in the defaults declared in Pulumi.yaml and validates the whole
@@ -141,18 +143,10 @@ function isConfigSecret(key: string): boolean | undefined {
 
 const declarationsByText = new Map<string, Record<string, Declaration>>();
 
-/**
- * The `config:` block of Pulumi.yaml: each key's declared type and default. Parsed once per text:
- * the tests run the program hundreds of times in one process.
- */
+/** The `config:` block of Pulumi.yaml: each key's declared type and default. */
 function readDeclarations(): Record<string, Declaration> {
     const text = fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8");
-    let declarations = declarationsByText.get(text);
-    if (declarations === undefined) {
-        declarations = (parseYaml(text) as { config?: Record<string, Declaration> }).config ?? {};
-        declarationsByText.set(text, declarations);
-    }
-    return declarations;
+    return parsedOnce(declarationsByText, text, (yaml) => (parseYaml(yaml) as { config?: Record<string, Declaration> }).config ?? {});
 }
 
 /** Pulumi hands the program strings for string settings and JSON for everything else. */

@@ -1,0 +1,14 @@
+/**
+ * `parse(text)`, kept per text: the tests run the program hundreds of times in one process. Not under
+ * mutation testing (`npm run mutate`): Stryker switches the code between the tests of one process, and
+ * a value parsed under another mutant would hide what this one does. Callers must not change the value.
+ */
+export function parsedOnce<T>(cache: Map<string, T>, text: string, parse: (text: string) => T): T {
+    if ((globalThis as { __stryker__?: unknown }).__stryker__ !== undefined) {
+        return parse(text);
+    }
+    if (!cache.has(text)) {
+        cache.set(text, parse(text));
+    }
+    return cache.get(text) as T;
+}
