@@ -184,14 +184,17 @@ const nameOf = (object: KubeObject) => object.metadata?.name ?? "?";
 
 /**
  * The kubeconfig Pulumi's Kubernetes provider would use: the `kubernetes:kubeconfig` setting (a
- * path or the text itself), else the first file of $KUBECONFIG, else ~/.kube/config; undefined
+ * path or the text itself), unset the first file of $KUBECONFIG, else ~/.kube/config; undefined
  * when there is none (then there is no cluster to check).
  */
 export function findKubeconfig(setting: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-    if (setting && setting.includes("\n")) {
-        return setting;
+    // As the provider reads it (docs/pulumi-runtime.md): a file when one exists there (~/ expanded),
+    // else the text itself (one line of JSON too); set, the environment's kubeconfig is never read.
+    if (setting) {
+        const file = setting === "~" || setting.startsWith("~/") ? path.join(env.HOME ?? os.homedir(), setting.slice(2)) : setting;
+        return !setting.includes("\n") && fs.existsSync(file) && fs.statSync(file).isFile() ? fs.readFileSync(file, "utf8") : setting;
     }
-    const candidates = [setting, ...(env.KUBECONFIG ?? "").split(path.delimiter), path.join(env.HOME ?? os.homedir(), ".kube", "config")];
+    const candidates = [...(env.KUBECONFIG ?? "").split(path.delimiter), path.join(env.HOME ?? os.homedir(), ".kube", "config")];
     const file = candidates.find((candidate) => candidate && fs.existsSync(candidate));
     return file ? fs.readFileSync(file, "utf8") : undefined;
 }

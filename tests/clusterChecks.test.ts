@@ -172,6 +172,16 @@ describe("cluster checks in preview (fake API server)", () => {
         assert.equal(findKubeconfig(undefined, { KUBECONFIG: `${path.join(dir, "absent")}${path.delimiter}${path.join(dir, "config")}`, HOME: dir }), "from-file\n");
         assert.equal(findKubeconfig(undefined, { HOME: dir }), undefined);
     });
+
+    it("takes kubernetes:kubeconfig as the provider does, a file when one exists, else its text: never another cluster's file", () => {
+        const dir = directoryWith({ config: "from-file\n", other: "another-cluster\n" });
+        const env = { KUBECONFIG: path.join(dir, "other"), HOME: dir };
+        // One line of JSON, as tools write a kubeconfig, is the text itself.
+        const json = '{"apiVersion":"v1","kind":"Config","current-context":"c"}';
+        assert.equal(findKubeconfig(json, env), json);
+        // A path the provider expands from ~.
+        assert.equal(findKubeconfig("~/config", env), "from-file\n");
+    });
 });
 
 describe("cluster checks in the program's preview (mocks, fake API server)", () => {

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mysqlDataClaimName, mysqlDataVolume, nfsClaimName } from "../config/names";
-import { objectNamed, objectsOfKind, organization, type ProgramRun, registeredBeforeError, runFixture, setPath, type StackConfig, workloadNamed, workloads } from "./harness";
+import { nonEmpty, objectNamed, objectsOfKind, organization, type ProgramRun, registeredBeforeError, runFixture, setPath, type StackConfig, workloadNamed, workloads } from "./harness";
 
 const fixture = "nfs-moves";
 const oldExport = "10.0.0.9:/exports/wso2sp/mysql";
@@ -93,6 +93,20 @@ describe("NFS volumes across deploys (deliberate moves)", () => {
         assert.equal(volumeOf(again, mysqlDataClaimName).claim.metadata.name, volumeOf(first, mysqlDataClaimName).claim.metadata.name);
     });
 
+    it("the copy commands stop every SP node before the copy, the workers' StatefulSet included", async () => {
+        const error = await refusal(runFixture(fixture, (config) => setPath(config, "nfs.mysqlDataPath", "/exports/wso2sp/mysql-new"), {}, first.outputs));
+        const scale = /kubectl -n wso2 scale (\S+) -l 'app\.kubernetes\.io\/name=wso2sp,app\.kubernetes\.io\/component in \(([^)]+)\)' --replicas=0/.exec(error.message);
+        assert.ok(scale, error.message);
+        const kinds = scale[1].split(",");
+        const components = scale[2].split(",");
+        const spNodes = workloads(first).filter((workload) => workload.metadata.labels?.["app.kubernetes.io/name"] === "wso2sp");
+        assert.ok(spNodes.some((workload) => workload.kind === "StatefulSet"), "no SP node runs as a StatefulSet");
+        for (const workload of nonEmpty(spNodes, "SP node workloads")) {
+            assert.ok(kinds.includes(workload.kind.toLowerCase()), `${workload.kind}/${workload.metadata.name} keeps running: the command scales ${kinds.join(",")}`);
+            assert.ok(components.includes(workload.metadata.labels["app.kubernetes.io/component"]), `${workload.metadata.name} not selected`);
+        }
+    });
+
     it("a changed MySQL data path is refused, with the copy commands and the confirmation that pastes; confirmed, it moves", async () => {
         const moveTo = (config: StackConfig) => setPath(config, "nfs.mysqlDataPath", "/exports/wso2sp/mysql-new");
         const error = await refusal(runFixture(fixture, moveTo, {}, first.outputs));
@@ -101,7 +115,7 @@ describe("NFS volumes across deploys (deliberate moves)", () => {
         assert.match(message, /\(got "\/exports\/wso2sp\/mysql-new"\)/);
         // SP nodes stop first, then MySQL; then the copy keeps numeric owners, from the old export to the new one.
         const steps = [
-            "kubectl -n wso2 scale deployment -l 'app.kubernetes.io/name=wso2sp,app.kubernetes.io/component in (manager,worker,receiver,dashboard)' --replicas=0",
+            "kubectl -n wso2 scale deployment,statefulset -l 'app.kubernetes.io/name=wso2sp,app.kubernetes.io/component in (manager,worker,receiver,dashboard)' --replicas=0",
             `until [ -z "$(kubectl -n wso2 get pod -l 'app.kubernetes.io/name=wso2sp,app.kubernetes.io/component in (manager,worker,receiver,dashboard)' -o name)" ]; do sleep 5; done`,
             "kubectl -n wso2 scale statefulset sp-rdbms --replicas=0",
             "kubectl -n wso2 wait --for=delete pod/sp-rdbms-0 --timeout=300s",

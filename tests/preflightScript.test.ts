@@ -107,6 +107,15 @@ describe("preflight script (uid 802 on local directories)", function () {
         assert.match(message, /uid 999 gid 999 cannot create a file in it \(Permission denied\); owner is 802:802, not 999:999.*sudo chown 999:999 \/exports\/mysql\./);
     });
 
+    it("on an export the server squashes to another user, asks for the anonuid README's exports use rather than dropping all_squash", async () => {
+        // Owner and mode right, yet the user the server sees (here 803, as an anonuid of another owner would make it) cannot write.
+        const dir = exportDir(root, "squashed", spUser, 0o700);
+        const message = assertOneMessage(await preflightAs(803, root, "volume", "siddhi-files", exportName, dir, "write", "802:802", "700"));
+        assert.match(message, /owner and mode are right, so the server maps the user to another/);
+        assert.match(message, /all_squash,anonuid=802,anongid=802 for \/exports\/wso2sp\/siddhi-files in \/etc\/exports on nfs\.example/);
+        assert.doesNotMatch(message, /drop all_squash/);
+    });
+
     describe("on a read-only mount", () => {
         let readOnly: string;
         before(function () {

@@ -223,7 +223,8 @@ function moveCommands(volume: VolumePlacement, namespace: string, from: string |
     const mountable = (server: string) => (server.includes(":") ? `[${server}]` : server);
     const newSource = `${mountable(volume.server)}:${tidyPath(volume.path)}`;
     return [
-        `kubectl -n ${namespace} scale deployment -l '${spNodes}' --replicas=0`,
+        // The workers are a StatefulSet, the other SP nodes Deployments.
+        `kubectl -n ${namespace} scale deployment,statefulset -l '${spNodes}' --replicas=0`,
         // kubectl wait fails when a selector matches nothing (kubernetes/kubernetes#83242): a loop also passes when the pods are gone already.
         `until [ -z "$(kubectl -n ${namespace} get pod -l '${spNodes}' -o name)" ]; do sleep 5; done`,
         ...(volume.key === "mysqlData"

@@ -103,7 +103,8 @@ check_volume() {
     if [ "$access" = write ] && [ "$read_only" = yes ]; then
         fix="${fix:+$fix; }export $server_path read-write (rw, not ro, in /etc/exports on $server; then sudo exportfs -ra)"
     elif [ -n "$access_problem" ] && [ -z "$fixes" ]; then
-        fix="owner and mode are right, so the server maps the user elsewhere: drop all_squash (and anonuid) for $server_path in /etc/exports on $server, then sudo exportfs -ra"
+        # README's exports squash every user to the owner, so the mapping is corrected, not dropped.
+        fix="owner and mode are right, so the server maps the user to another: squash it to the owner, all_squash,anonuid=${owner%:*},anongid=${owner#*:} for $server_path in /etc/exports on $server (or no all_squash), then sudo exportfs -ra"
     fi
     fail "preflight: $where is not usable by $user for $access (found: $found): ${problems#; }. Fix: $fix."
 }
