@@ -308,7 +308,7 @@ export = async () => {
         ),
         /**
          * `pulumi stack output --show-secrets` shows the passwords, generated ones included. The in-cluster
-         * MySQL keeps its passwords in its data: save them before `pulumi destroy` to reuse that data.
+         * MySQL takes them from the Secret at every start, so its data outlives a regenerated password.
          */
         adminPassword: pulumi.secret(credentials.adminPassword),
         databasePassword: pulumi.secret(credentials.databasePassword),
