@@ -7,7 +7,7 @@
 const fs = require("fs");
 const path = require("path");
 
-const longestFirst = ["siddhiApps", "dependencies", "schema", "sdkPatch", "userStacks", "program"];
+const longestFirst = ["siddhiApps", "trust", "userStacks", "dependencies", "program", "settings", "hardening", "nfsMoves", "schema", "render", "startup", "exposure", "networkPolicy"];
 const rank = (file) => {
     const index = longestFirst.indexOf(path.basename(file, ".test.ts"));
     return index === -1 ? longestFirst.length : index;

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mysqlDataClaimName, mysqlDataVolume, nfsClaimName } from "../config/names";
-import { nonEmpty, objectNamed, objectsOfKind, organization, type ProgramRun, registeredBeforeError, runFixture, setPath, type StackConfig, workloadNamed, workloads } from "./harness";
+import { nonEmpty, objectNamed, objectsOfKind, organization, type ProgramRun, registeredBeforeError, runFixture, setPath, sharedFixture, type StackConfig, workloadNamed, workloads } from "./harness";
 
 const fixture = "nfs-moves";
 const oldExport = "10.0.0.9:/exports/wso2sp/mysql";
@@ -238,7 +238,7 @@ describe("in-cluster MySQL in the whole program", () => {
     const digestOf = (object: Record<string, any>) => object.spec.template.metadata.annotations["wso2sp/credentials-digest"];
 
     it("rolls with the same credentials digest as the SP pods, which changes with the MySQL root password", async () => {
-        const run = await runFixture("in-cluster");
+        const run = await sharedFixture("in-cluster");
         const rotated = await runFixture("in-cluster", undefined, { mysqlRootPassword: "another-root-password-1" });
         const deployments = workloads(run).filter((workload) => workload.metadata.name.startsWith("wso2sp-"));
         assert.ok(deployments.length >= 5);
@@ -250,7 +250,7 @@ describe("in-cluster MySQL in the whole program", () => {
     });
 
     it("updates every SP node after the MySQL StatefulSet, manager-2 still after manager-1", async () => {
-        const run = await runFixture("in-cluster");
+        const run = await sharedFixture("in-cluster");
         const deployments = run.resources.filter((resource) => ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"].includes(resource.type) && resource.name.startsWith("wso2sp-"));
         assert.ok(deployments.length >= 5);
         for (const deployment of deployments) {
