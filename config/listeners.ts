@@ -84,12 +84,13 @@ const profiles: Record<SpProfile, ListenerSpec[]> = {
 export const workerProfileNodes = { worker: { offset: 0, nodePort: 9443 }, receiver: { offset: 1, nodePort: 9444 } } as const;
 
 /**
- * The ports other pods reach a node of `profile` on, with its offset and its own HTTPS port; a
- * worker also those of its apps' `http` sources. Its container and Service ports.
+ * The ports other pods reach a node of `profile` on, with its offset and its own HTTPS port, and
+ * those of its apps' `http` sources (given for the workers only, which run the apps). Its container
+ * and Service ports.
  */
 export function listenersOf(profile: SpProfile, offset: number, nodePort: number, httpSourcePorts: number[] = []): Listener[] {
     const reachable = configuredListenersOf(profile, offset, nodePort).filter((listener) => listener.role !== "pod-local");
-    const httpSources = profile === "worker" ? httpSourcePorts.map((port): Listener => ({ name: `http-src-${port}`, port, role: "http-source" })) : [];
+    const httpSources = httpSourcePorts.map((port): Listener => ({ name: `http-src-${port}`, port, role: "http-source" }));
     return [...reachable, ...httpSources];
 }
 

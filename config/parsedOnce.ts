@@ -4,9 +4,11 @@
  * a value parsed under another mutant would hide what this one does. Callers must not change the value.
  */
 export function parsedOnce<T>(cache: Map<string, T>, text: string, parse: (text: string) => T): T {
+    // Stryker disable next-line ConditionalExpression,BlockStatement: the switch for Stryker itself; its mutants only decide whether a Stryker run caches, not what the program does.
     if ((globalThis as { __stryker__?: unknown }).__stryker__ !== undefined) {
         return parse(text);
     }
+    // Stryker disable next-line all: not run under Stryker (above); every program run of `npm test` reads confs/ and Pulumi.yaml through it.
     if (!cache.has(text)) {
         cache.set(text, parse(text));
     }

@@ -110,6 +110,16 @@ describe("httpSourcePorts: the ports of the apps' http sources", () => {
             );
         });
     }
+
+    it("a refused port listed twice is named by its own rule at each entry, not as listed again", async () => {
+        await assert.rejects(
+            runFixture("in-cluster", (config) => setPath(config, "httpSourcePorts", [80, 80])),
+            (error: Error) =>
+                /httpSourcePorts\[0\] must be 1024 or higher/.test(error.message) &&
+                /httpSourcePorts\[1\] must be 1024 or higher/.test(error.message) &&
+                !/again/.test(error.message),
+        );
+    });
 });
 
 describe("exposure of the managers and limits on every Ingress", () => {

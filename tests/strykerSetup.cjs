@@ -16,13 +16,30 @@ Mocha.interfaces.bdd = function bddWithHooksPerTest(suite) {
     });
 };
 
+// Stryker's sandbox is a mkdtemp directory (mode 700): the tests that run pod-scripts/ as uid 802
+// or 999 (setpriv) need to enter it, as they enter the project outside Stryker.
+fs.chmodSync(path.join(__dirname, ".."), 0o755);
+
+// Stryker links the project's node_modules into the sandbox only if it is a directory; in a worktree
+// whose node_modules is a symlink, tests that load a package by its path under the project
+// (tests/sdkPatch.test.ts) would find none. The sandbox is <project>/.stryker-tmp/sandbox-*.
+const sandboxModules = path.join(__dirname, "..", "node_modules");
+if (!fs.existsSync(sandboxModules)) {
+    try {
+        fs.symlinkSync(fs.realpathSync(path.join(__dirname, "..", "..", "..", "node_modules")), sandboxModules, "dir");
+    } catch (error) {
+        if (error.code !== "EEXIST") throw error; // The other test process linked it first.
+    }
+}
+
 // The program's modules, loaded before any test: their module-level values are then Stryker's
 // static mutants (ignoreStatic), not mutants credited to whichever test loaded them first, which
-// runtime switching cannot reach (false survivors). index.ts runs the program, so it is left out.
+// runtime switching cannot reach (false survivors). index.ts runs the program and policy/index.ts
+// the policy pack, so they are left out.
 const projectDir = path.join(__dirname, "..");
-for (const dir of ["config", "kube", "components"]) {
-    for (const file of fs.readdirSync(path.join(projectDir, dir)).filter((name) => name.endsWith(".ts"))) {
+for (const dir of ["config", "kube", "components", path.join("policy", "rules")]) {
+    const files = fs.readdirSync(path.join(projectDir, dir), { recursive: true }).map(String);
+    for (const file of files.filter((name) => name.endsWith(".ts")).sort()) {
         require(path.join(projectDir, dir, file));
     }
 }
-require(path.join(projectDir, "policy", "rules.ts"));
