@@ -10,7 +10,16 @@ export function parsedOnce<T>(cache: Map<string, T>, text: string, parse: (text:
     }
     // Stryker disable next-line all: not run under Stryker (above); every program run of `npm test` reads confs/ and Pulumi.yaml through it.
     if (!cache.has(text)) {
-        cache.set(text, parse(text));
+        cache.set(text, deepFreeze(parse(text)));
     }
     return cache.get(text) as T;
+}
+
+/** Frozen: a caller that changed a shared parse would change every later run's input. */
+function deepFreeze<T>(value: T): T {
+    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        Object.values(value).forEach(deepFreeze);
+    }
+    return value;
 }
