@@ -125,7 +125,8 @@ check_secret() {
     if [ -z "$(ls "$dir" 2>/dev/null)" ]; then
         held="it does not exist in this namespace or is empty"
     else
-        held="it holds only$(printf ' %s' $(ls "$dir"))"
+        # One key per line from ls; keys are [-._a-zA-Z0-9] (the API server's rule), so joining is safe.
+        held="it holds only $(ls "$dir" | paste -sd ' ' -)"
     fi
     fail "preflight: Secret $name lacks$missing ($held). The program reads$(printf ' %s' "$@") from it; create it with every key (README, TLS), e.g. kubectl create secret generic $name$(printf ' --from-file=%s' "$@")."
 }
