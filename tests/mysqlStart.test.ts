@@ -14,6 +14,7 @@ import * as path from "path";
 import { adminSql } from "../components/mysql";
 import { appDatabases, initFileScriptPath } from "../config/mysql";
 import { databaseNames } from "../config/names";
+import { projectDir } from "./harness";
 import { directoryWith, writeExecutable } from "./temporaryFiles";
 
 const run = promisify(execFile);
@@ -171,10 +172,18 @@ describe("MySQL start: an existing data directory gets the Secret's passwords, t
         await assert.rejects(server.query("root", oldPasswords.root, "SELECT 1"), /Access denied/);
     });
 
-    it("SP's databases exist and the application user holds its grants on each", async () => {
-        assert.ok(appDatabases.length > 0);
+    it("every database confs/ points SP at exists, and the application user holds its grants on each", async () => {
+        // The databases of the JDBC URLs in confs/, whatever the program's own list says.
+        const confFiles = fs.readdirSync(path.join(projectDir, "confs"), { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+        const named = new Set(
+            confFiles.flatMap((entry) => [...fs.readFileSync(path.join(entry.parentPath, entry.name), "utf8").matchAll(/jdbc:mysql:\/\/[^/'"\s]+\/(\w+)/g)].map((match) => match[1])),
+        );
+        assert.ok(named.size >= 2, [...named].join(", "));
         const seen = await server.query(username, newPasswords.app, "SHOW DATABASES");
         const grants = await server.query(username, newPasswords.app, "SHOW GRANTS");
+        for (const name of named) {
+            assert.ok(seen.split("\n").includes(name), `${name}, named in confs/, is not created: ${seen}`);
+        }
         for (const { name, privileges } of appDatabases) {
             assert.ok(seen.split("\n").includes(name), `${name} missing: ${seen}`);
             assert.match(grants, new RegExp(`GRANT ${privileges.join(", ")} ON \`${name}\`\\.\\* TO`), grants);
